@@ -1,0 +1,33 @@
+namespace LongRopeSearch.Model;
+
+/// <summary>
+/// An opened Hugging Face checkpoint directory: config.json plus model.safetensors, or the shards listed in
+/// model.safetensors.index.json. Files are memory-mapped and validated; tensors are views into the mappings,
+/// valid until Dispose.
+/// </summary>
+public sealed class Checkpoint : IDisposable
+{
+    private readonly IReadOnlyList<IDisposable> _owners;
+
+    public Checkpoint(string directory, ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyList<IDisposable> owners)
+    {
+        Directory = directory;
+        Config = config;
+        Tensors = tensors;
+        _owners = owners;
+        Weights = LlamaWeights.Bind(config, tensors, directory);
+    }
+
+    public string Directory { get; }
+    public ModelConfig Config { get; }
+    public IReadOnlyDictionary<string, Tensor> Tensors { get; }
+    public LlamaWeights Weights { get; }
+
+    /// <summary>Opens and validates a checkpoint directory.</summary>
+    public static Checkpoint Open(string directory) => CheckpointLoader.Open(directory);
+
+    public void Dispose()
+    {
+        foreach (var o in _owners) o.Dispose();
+    }
+}

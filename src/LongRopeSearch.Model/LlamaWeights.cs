@@ -1,0 +1,38 @@
+namespace LongRopeSearch.Model;
+
+/// <summary>One decoder layer's tensors (Hugging Face names model.layers.{i}.*). Matrices are [out, in].</summary>
+public sealed class LayerWeights
+{
+    public required Tensor InputNorm { get; init; }      // [hidden]
+    public required Tensor Q { get; init; }              // [heads·head_dim, hidden]
+    public required Tensor K { get; init; }              // [kv_heads·head_dim, hidden]
+    public required Tensor V { get; init; }              // [kv_heads·head_dim, hidden]
+    public required Tensor O { get; init; }              // [hidden, heads·head_dim]
+    public Tensor? QBias { get; init; }                  // [heads·head_dim]
+    public Tensor? KBias { get; init; }                  // [kv_heads·head_dim]
+    public Tensor? VBias { get; init; }                  // [kv_heads·head_dim]
+    public Tensor? OBias { get; init; }                  // [hidden]
+    public required Tensor PostAttentionNorm { get; init; } // [hidden]
+    public required Tensor Gate { get; init; }           // [intermediate, hidden]
+    public required Tensor Up { get; init; }             // [intermediate, hidden]
+    public required Tensor Down { get; init; }           // [hidden, intermediate]
+}
+
+/// <summary>All tensors of a Llama-family model, bound by name and checked for shape against the config.</summary>
+public sealed class LlamaWeights
+{
+    public required ModelConfig Config { get; init; }
+    public required Tensor Embed { get; init; }          // [vocab, hidden]
+    public required LayerWeights[] Layers { get; init; }
+    public required Tensor FinalNorm { get; init; }      // [hidden]
+
+    /// <summary>[vocab, hidden]; the embedding itself when tie_word_embeddings.</summary>
+    public required Tensor LmHead { get; init; }
+
+    /// <summary>
+    /// Binds tensors by Hugging Face name; every expected tensor must be present with the shape the config implies.
+    /// <paramref name="source"/> names the checkpoint in error messages.
+    /// </summary>
+    public static LlamaWeights Bind(ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, string source) =>
+        WeightBinder.Bind(config, tensors, source);
+}

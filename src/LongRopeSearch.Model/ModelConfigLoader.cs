@@ -1,0 +1,6 @@
+namespace LongRopeSearch.Model;
+
+internal static class ModelConfigLoader
+{
+    public static ModelConfig Load(string path) => throw new NotImplementedException();
+}
