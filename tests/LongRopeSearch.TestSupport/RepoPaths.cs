@@ -17,6 +17,11 @@ public static class RepoPaths
 
     private static string FindRoot()
     {
+        var baked = typeof(RepoPaths).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        if (baked is not null && File.Exists(Path.Combine(baked, "LongRopeSearch.sln"))) return Path.GetFullPath(baked);
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LongRopeSearch.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("LongRopeSearch.sln not found above " + AppContext.BaseDirectory);
