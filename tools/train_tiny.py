@@ -272,7 +272,7 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=0, help="fixed step count (0: size from --budget-minutes)")
     ap.add_argument("--budget-minutes", type=float, default=22.0, help="training-loop wall-clock budget")
-    ap.add_argument("--calib-steps", type=int, default=12)
+    ap.add_argument("--calib-steps", type=int, default=20)
     ap.add_argument("--eval-every", type=int, default=0, help="0: about 12 evaluations per run")
     ap.add_argument("--eval-per-doc", type=int, default=4, help="held-out windows per search document")
     ap.add_argument("--seed", type=int, default=1234)
@@ -325,13 +325,13 @@ def main():
         loss_ema = lv if loss_ema is None else 0.98 * loss_ema + 0.02 * lv
 
         if total is None:
-            if step == 2:
+            if step == 4:
                 calib_t0 = time.time()  # skip the first (warm-up) steps
-            elif step == 2 + args.calib_steps:
+            elif step == 4 + args.calib_steps:
                 per_step = (time.time() - calib_t0) / args.calib_steps
                 remaining = args.budget_minutes * 60 - (time.time() - t_loop)
                 # keep ~10% headroom for evaluations and CPU competition
-                total = step + int(0.9 * remaining / per_step)
+                total = step + int(0.88 * remaining / per_step)
                 print("measured %.3f s/step (%.2f steps/s) -> total steps %d" % (per_step, 1 / per_step, total),
                       flush=True)
                 if not eval_every:

@@ -33,6 +33,19 @@ public sealed record ModelConfig
     /// <summary>Byte-level tokenization: vocab_size 256 and no tokenizer file next to the config.</summary>
     public required bool ByteLevel { get; init; }
 
+    /// <summary>
+    /// Sliding-window attention span in tokens (mistral sliding_window; qwen2 only when use_sliding_window), null when
+    /// attention is global. The engine computes full attention, so it refuses sequences longer than this.
+    /// </summary>
+    public int? SlidingWindow { get; init; }
+
+    /// <summary>
+    /// rope_type (or legacy "type") of a pretrained RoPE scaling in rope_scaling / rope_parameters, e.g. "llama3" or
+    /// "yarn"; null when the model uses plain RoPE ("default"). The base frequencies θ_i assume plain RoPE, so callers
+    /// decide whether to refuse such a model.
+    /// </summary>
+    public string? RopeScalingType { get; init; }
+
     /// <summary>Path of the config.json this came from (for error messages).</summary>
     public string SourcePath { get; init; } = "config.json";
 

@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace LongRopeSearch.Cli.Commands;
+
+/// <summary>Every verb of the tool, in the order `--help` lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return EvalCommand.Create();
+    }
+}

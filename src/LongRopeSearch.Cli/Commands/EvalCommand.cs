@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LongRopeSearch.Core;
+using LongRopeSearch.Engine;
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+using LongRopeSearch.Cli.Terminal;
+using Spectre.Console;
+
+namespace LongRopeSearch.Cli.Commands;
+
+/// <summary>`longrope eval`: perplexity of a checkpoint on samples at one or more lengths under one factor set.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var data = new Option<string>("--data") { Description = "Text file or directory of documents (sorted by name).", DefaultValueFactory = _ => CommonOptions.DefaultValidationData };
+        var length = new Option<string>("--length") { Description = "Sample length(s) in tokens, comma-separated; 8x means 8 × the trained context.", Required = true };
+        var samples = new Option<int?>("--samples") { Description = "Use the first K documents long enough (default: all of them)." };
+        var factors = new Option<string?>("--factors") { Description = "Factor file: JSON {\"factors\":[...],\"n_hat\":0,\"attention_factor\":1} or LongRoPE CSV." };
+        var method = new Option<string?>("--method") { Description = "Baseline instead of a file: none, pi, ntk, yarn, llama3, dynamic-ntk." };
+        var scale = new Option<double?>("--scale") { Description = "Scale s for --method (default: length / trained context)." };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var engine = CommonOptions.Engine();
+        var threads = CommonOptions.Threads();
+
+        var cmd = new Command("eval", "Score perplexity of a checkpoint under a factor set.")
+        {
+            model, data, length, samples, factors, method, scale, json, engine, threads,
+        };
+        cmd.SetAction((parse, ct) =>
+        {
+            var request = new EvalRequest(
+                parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(length)!, parse.GetValue(samples),
+                parse.GetValue(factors), parse.GetValue(method), parse.GetValue(scale), parse.GetValue(json),
+                EngineChoice.Parse(parse.GetValue(engine)!, parse.GetValue(threads)));
+            return Task.FromResult(Run(request, parse.InvocationConfiguration.Output, ct));
+        });
+        return cmd;
+    }
+
+    internal sealed record EvalRequest(
+        string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, EngineOptions Engine);
+
+    internal static int Run(EvalRequest r, TextWriter output, CancellationToken ct)
+    {
+        if (r.FactorsFile is not null && r.Method is not null)
+            throw new InputException("--factors/--method", "", "one of --factors FILE or --method NAME, not both");
+        if (r.Samples is <= 0) throw new InputException("--samples", "", "a positive integer", r.Samples.ToString());
+
+        using var checkpoint = Checkpoint.Open(r.Model);
+        var config = checkpoint.Config;
+        var lengths = CommonOptions.ParseLengths(r.Lengths, "--length", config.OriginalMaxPositionEmbeddings);
+        var evaluator = new PerplexityEvaluator(checkpoint.Weights, r.Engine);
+        var rows = new List<JsonObject>();
+        var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
+
+        foreach (var L in lengths)
+        {
+            var factors = FactorSource.Resolve(r.FactorsFile, r.Method, r.Scale, config, L);
+            var set = SampleSet.Load(r.Data, L, r.Samples, config);
+            var sw = Stopwatch.StartNew();
+            var result = ConsoleProgress.Run($"eval L={L}", set.Samples.Count, (long)L * set.Samples.Count,
+                progress => evaluator.Evaluate(set, factors.Factors, null, ct, progress));
+            sw.Stop();
+            table.AddRow(L.ToString(), Markup.Escape(factors.Label), set.Samples.Count.ToString(),
+                result.MeanNll.ToString("F6"), result.Ppl.ToString("F4"), sw.Elapsed.TotalSeconds.ToString("F2"));
+            rows.Add(new JsonObject
+            {
+                ["length"] = L,
+                ["factors"] = factors.Label,
+                ["samples"] = new JsonArray(result.PerSampleNll.Select(x => (JsonNode)x).ToArray()),
+                ["mean_nll"] = result.MeanNll,
+                ["ppl"] = result.Ppl,
+                ["seconds"] = sw.Elapsed.TotalSeconds,
+            });
+        }
+
+        Render.Write(output, table);
+        if (r.JsonOut is not null)
+        {
+            JsonNode doc = rows.Count == 1 ? rows[0] : new JsonArray(rows.ToArray<JsonNode>());
+            AtomicFile.WriteAllText(r.JsonOut, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using LongRopeSearch.Cli.Commands;
+using LongRopeSearch.Core;
+
+namespace LongRopeSearch.Cli;
+
+/// <summary>
+/// Entry point of the `longrope` tool. Each verb lives in its own file under Commands/; this file only assembles
+/// them and turns failures into exit codes: 0 success, 1 unexpected failure, 2 bad input (one clear line on stderr),
+/// 130 cancelled by Ctrl-C / SIGTERM before a result.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("LongRopeSearch: find LongRoPE context-extension factors for RoPE language models.");
+        foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("cancelled");
+            return ExitCodes.Cancelled;
+        }
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+    public const int Cancelled = 130;
+}

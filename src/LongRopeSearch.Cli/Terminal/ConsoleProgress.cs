@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace LongRopeSearch.Cli.Terminal;
+
+/// <summary>
+/// Progress of a long operation on stderr: done/total, rate and ETA. Interactive terminals get one line rewritten in
+/// place; redirected output (CI, logs) gets a line at most every few seconds so logs stay readable.
+/// </summary>
+internal sealed class ConsoleProgress
+{
+    private readonly string _label;
+    private readonly double _total;
+    private readonly string _unit;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly bool _interactive = !Console.IsErrorRedirected;
+    private readonly Lock _gate = new();
+    private double _lastPrint = double.NegativeInfinity;
+
+    public ConsoleProgress(string label, double total, string unit)
+    {
+        _label = label;
+        _total = total;
+        _unit = unit;
+    }
+
+    public void Report(double done, string? detail = null)
+    {
+        lock (_gate)
+        {
+            var t = _clock.Elapsed.TotalSeconds;
+            var interval = _interactive ? 0.25 : 5.0;
+            if (t - _lastPrint < interval && done < _total) return;
+            _lastPrint = t;
+            Console.Error.Write((_interactive ? "\r" : "") + Format(done, t, detail) + (_interactive ? "\u001b[K" : "\n"));
+        }
+    }
+
+    public void Finish()
+    {
+        if (_interactive && _lastPrint > double.NegativeInfinity) Console.Error.WriteLine();
+    }
+
+    internal string Format(double done, double seconds, string? detail)
+    {
+        var rate = seconds > 0 ? done / seconds : 0;
+        var eta = rate > 0 && _total > done ? TimeSpan.FromSeconds((_total - done) / rate) : TimeSpan.Zero;
+        var pct = _total > 0 ? 100 * done / _total : 100;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{_label}: {done:0}/{_total:0} {_unit} ({pct:0.0}%), {rate:0.##} {_unit}/s, ETA {eta:hh\\:mm\\:ss}{(detail is null ? "" : ", " + detail)}");
+    }
+}
