@@ -79,7 +79,7 @@ def list_brown_files(corpus_dir):
 # ---------------------------------------------------------------------------
 # De-tagging
 
-NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "'", "''", "%"}
+NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}", "''", "%"}
 NO_SPACE_AFTER = {"(", "[", "{", "``", "$"}
 
 
@@ -90,16 +90,25 @@ def split_token(tok):
     return word, tag
 
 
-def detok_line(tokens):
-    """Joins word tokens of one sentence line into text with natural spacing."""
+def detok_line(tokens, state):
+    """Joins word tokens of one sentence line into text with natural spacing. A standalone
+    single-quote token alternates between opening and closing (state["squote_open"] is
+    carried across the lines of a paragraph); possessive apostrophes are part of words."""
     out = []
     glue_next = True  # no space before the first token
     for w in tokens:
         text = '"' if w in ("``", "''") else w
-        if out and not glue_next and w not in NO_SPACE_BEFORE:
+        no_space_before = w in NO_SPACE_BEFORE
+        no_space_after = w in NO_SPACE_AFTER
+        if w == "'":
+            opening = not state.get("squote_open", False)
+            state["squote_open"] = opening
+            no_space_before = not opening
+            no_space_after = opening
+        if out and not glue_next and not no_space_before:
             out.append(" ")
         out.append(text)
-        glue_next = w in NO_SPACE_AFTER
+        glue_next = no_space_after
     return "".join(out)
 
 
@@ -110,12 +119,13 @@ def detag(raw):
     paragraphs = []
     for block in re.split(r"\n[ \t]*\n", raw):
         current = []
+        state = {}
         for line in block.split("\n"):
             toks = line.split()
             if not toks:
                 continue
             pairs = [split_token(t) for t in toks]
-            text = detok_line([w for w, _ in pairs])
+            text = detok_line([w for w, _ in pairs], state)
             headline = all(tag.endswith("-hl") or tag == "" or "-hl" in tag for _, tag in pairs)
             if headline:
                 if current:
@@ -209,8 +219,9 @@ def write_readme(path, sets, train, texts, train_bytes):
     lines.append("## De-tagging")
     lines.append("")
     lines.append("`word/tag` tokens are reduced to `word`; tokens are joined with single spaces except "
-                 "that no space precedes `, . ; : ? ! ) ] '` and closing quotes and none follows "
-                 "`( [` and opening quotes; the Brown quote tokens `` `` `` and `''` both become `\"`. "
+                 "that no space precedes `, . ; : ? ! ) ] %` and closing quotes and none follows "
+                 "`( [ $` and opening quotes; standalone `'` tokens alternate between opening and "
+                 "closing single quotes within a paragraph; the Brown quote tokens `` `` `` and `''` both become `\"`. "
                  "Blank-line separated blocks of the source become paragraphs separated by one empty "
                  "line; sentence lines inside a block are joined with a space; headline lines "
                  "(all tags `-hl`) become their own paragraph. Every Brown text ends with a newline.")

@@ -271,7 +271,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=0, help="fixed step count (0: size from --budget-minutes)")
-    ap.add_argument("--budget-minutes", type=float, default=22.0, help="training-loop wall-clock budget")
+    ap.add_argument("--budget-minutes", type=float, default=21.0, help="training-loop wall-clock budget")
     ap.add_argument("--calib-steps", type=int, default=20)
     ap.add_argument("--eval-every", type=int, default=0, help="0: about 12 evaluations per run")
     ap.add_argument("--eval-per-doc", type=int, default=4, help="held-out windows per search document")
@@ -308,7 +308,9 @@ def main():
     loss_ema = None
     t_loop = time.time()
     step = 0
-    calib_t0 = None
+    step_times = [t_loop]
+    adaptive = args.steps <= 0
+    max_total = 10 ** 9
     while total is None or step < total:
         lr = lr_at(step, total if total else 10 ** 9, args.lr, args.warmup, args.min_lr_ratio)
         for group in opt.param_groups:
@@ -324,19 +326,32 @@ def main():
         lv = loss.item()
         loss_ema = lv if loss_ema is None else 0.98 * loss_ema + 0.02 * lv
 
+        step_times.append(time.time())
         if total is None:
-            if step == 4:
-                calib_t0 = time.time()  # skip the first (warm-up) steps
-            elif step == 4 + args.calib_steps:
-                per_step = (time.time() - calib_t0) / args.calib_steps
+            if step == 4 + args.calib_steps:
+                per_step = (step_times[-1] - step_times[3]) / args.calib_steps  # skip the first steps
                 remaining = args.budget_minutes * 60 - (time.time() - t_loop)
-                # keep ~10% headroom for evaluations and CPU competition
+                # keep ~12% headroom for evaluations and CPU competition
                 total = step + int(0.88 * remaining / per_step)
+                max_total = int(total * 1.15)  # speed-ups later may lengthen the run a little
                 print("measured %.3f s/step (%.2f steps/s) -> total steps %d" % (per_step, 1 / per_step, total),
                       flush=True)
                 if not eval_every:
                     eval_every = max(1, total // 12)
-        elif not eval_every:
+        elif adaptive and step % 25 == 0 and step < total - 25:
+            # Other processes may compete for the CPU: re-size the run from the recent speed
+            # (last 50 steps) so that it still ends within the budget.
+            window = min(50, len(step_times) - 1)
+            per_step = (step_times[-1] - step_times[-1 - window]) / window
+            remaining = args.budget_minutes * 60 - (time.time() - t_loop)
+            new_total = max(step + 25, step + int(0.92 * remaining / per_step))
+            new_total = min(new_total, max_total)
+            if abs(new_total - total) > max(5, total // 50):
+                print("re-sized run: %.3f s/step recently -> total steps %d (was %d)" % (per_step, new_total, total),
+                      flush=True)
+                total = new_total
+                eval_every = max(1, total // 12)
+        if total is not None and not eval_every:
             eval_every = max(1, total // 12)
 
         if step % 10 == 0:

@@ -94,7 +94,7 @@ internal readonly struct JsonFields
     }
 
     public InputException Missing(string name, string expected) =>
-        new(Source, FieldName(name), expected, _obj.TryGetProperty(name, out _) ? "null" : "the field is missing");
+        new(Source, FieldName(name), expected, _obj.TryGetProperty(name, out _) ? "null" : "nothing (the field is missing)");
 
     public InputException WrongType(string name, string expected, JsonElement found) =>
         new(Source, FieldName(name), expected, Show(found));
@@ -121,9 +121,13 @@ internal readonly struct JsonFields
         }
         catch (JsonException e)
         {
+            // The parser's message ends with its own zero-based " LineNumber: .. | BytePositionInLine: .." suffix; we give one-based.
+            var reason = e.Message;
+            int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut > 0) reason = reason[..cut];
             var where = e.LineNumber is { } line
-                ? string.Create(CultureInfo.InvariantCulture, $"malformed JSON at line {line + 1}, byte {e.BytePositionInLine + 1}: {e.Message}")
-                : "malformed JSON: " + e.Message;
+                ? string.Create(CultureInfo.InvariantCulture, $"malformed JSON at line {line + 1}, byte {e.BytePositionInLine + 1}: {reason}")
+                : "malformed JSON: " + reason;
             throw new InputException(source, "", "valid JSON", where, e);
         }
     }

@@ -166,7 +166,9 @@ public sealed class SafetensorsHeader
             if (e.Begin != expected)
             {
                 var what = e.Begin > expected
-                    ? $"a gap of {e.Begin - expected} bytes before it{(previous is null ? " (the data region starts at offset 0)" : $" after tensor {previous.Name} [{previous.Begin}, {previous.End}]")}"
+                    ? previous is null
+                        ? $"a gap of {e.Begin - expected} bytes at the start of the data region"
+                        : $"a gap of {e.Begin - expected} bytes after tensor {previous.Name} [{previous.Begin}, {previous.End}]"
                     : $"it overlaps tensor {previous!.Name} [{previous.Begin}, {previous.End}]";
                 throw new InputException(path, $"tensor {e.Name}: data_offsets",
                     $"begin = {expected} (tensors stored contiguously without gaps or overlaps)",

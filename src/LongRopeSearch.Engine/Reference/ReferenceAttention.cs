@@ -1,0 +1,59 @@
+using LongRopeSearch.Model;
+
+namespace LongRopeSearch.Engine;
+
+/// <summary>
+/// Causal scaled dot-product attention with grouped key/value heads, one (position, head) row at a time:
+/// scores against keys 0..t only, softmax in float64, weighted sum of values. Memory per worker is one score
+/// buffer of length L and one accumulator of length head_dim, never an L×L matrix.
+/// </summary>
+internal static class ReferenceAttention
+{
+    private sealed class Scratch(int length, int headDim)
+    {
+        public double[] Scores { get; } = new double[length]; // [L] scores, then weights, of one query row
+        public double[] Sum { get; } = new double[headDim];   // [head_dim] weighted sum of values
+    }
+
+    /// <param name="q">[rows, heads·d] rotated queries.</param>
+    /// <param name="k">[rows, kv_heads·d] rotated keys.</param>
+    /// <param name="v">[rows, kv_heads·d] values.</param>
+    /// <param name="output">[rows, heads·d], overwritten.</param>
+    public static void Apply(ModelConfig config, float[] q, float[] k, float[] v, int rows, float[] output, ParallelOptions parallel)
+    {
+        int heads = config.NumHeads, d = config.HeadDim, group = config.GroupSize;
+        int qDim = config.QueryDim, kvDim = config.KvDim;
+        double scale = 1.0 / Math.Sqrt(d);
+
+        Parallel.For(0, rows * heads, parallel, () => new Scratch(rows, d), (row, _, s) =>
+        {
+            int t = row / heads, h = row % heads, g = h / group;
+            var query = q.AsSpan(t * qDim + h * d, d);
+
+            double max = double.NegativeInfinity;
+            for (int j = 0; j <= t; j++)
+            {
+                var score = ReferenceLinear.Dot(query, k.AsSpan(j * kvDim + g * d, d)) * scale;
+                s.Scores[j] = score;
+                max = Math.Max(max, score);
+            }
+            double total = 0;
+            for (int j = 0; j <= t; j++)
+            {
+                s.Scores[j] = Math.Exp(s.Scores[j] - max);
+                total += s.Scores[j];
+            }
+
+            Array.Clear(s.Sum);
+            for (int j = 0; j <= t; j++)
+            {
+                var value = v.AsSpan(j * kvDim + g * d, d);
+                var weight = s.Scores[j];
+                for (int e = 0; e < d; e++) s.Sum[e] += weight * value[e];
+            }
+            var outRow = output.AsSpan(t * qDim + h * d, d);
+            for (int e = 0; e < d; e++) outRow[e] = (float)(s.Sum[e] / total);
+            return s;
+        }, static _ => { });
+    }
+}

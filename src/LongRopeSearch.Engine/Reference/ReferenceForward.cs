@@ -1,0 +1,132 @@
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+
+namespace LongRopeSearch.Engine;
+
+/// <summary>
+/// The yardstick forward pass: a plain Llama decoder in float32 storage with float64 accumulation, written to be
+/// obviously right rather than fast. Layer by layer over the whole sequence, activations [L, hidden]; memory is
+/// O(L·hidden) (the MLP and the logits work on chunks of <see cref="TokenChunk"/> tokens so no [L, intermediate]
+/// or [L, vocab] buffer exists). Deterministic for any thread count: every output value is one sequential sum.
+/// Safe to call from several threads at once (no state is kept between calls).
+/// </summary>
+public sealed class ReferenceForward : IForwardPass
+{
+    /// <summary>Tokens per MLP / logits chunk: bounds the [chunk, intermediate] and [chunk, vocab] buffers.</summary>
+    internal const int TokenChunk = 64;
+
+    private readonly LlamaWeights _weights;
+    private readonly EngineOptions _options;
+
+    public ReferenceForward(LlamaWeights weights, EngineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        _options = options ?? new EngineOptions { Kind = EngineKind.Reference };
+        ForwardInputGuard.CheckOptions(_options);
+        _weights = weights;
+    }
+
+    public LlamaWeights Weights => _weights;
+
+    public void TokenNll(ReadOnlySpan<int> tokens, RopeTable rope, Span<double> nll, CancellationToken cancellationToken = default)
+    {
+        var config = _weights.Config;
+        ForwardInputGuard.CheckForward(config, tokens, rope, nll.Length);
+        int rows = tokens.Length;
+        long widest = Math.Max(config.HiddenSize, Math.Max(config.QueryDim, config.KvDim));
+        if (rows * widest > Array.MaxLength)
+            throw new ArgumentException($"{rows} tokens × {widest} values exceed one array; the reference engine cannot run this length", nameof(tokens));
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Threads, CancellationToken = cancellationToken };
+        var x = Embed(tokens); // [L, hidden] residual stream
+        var buffers = new LayerBuffers(config, rows);
+        foreach (var layer in _weights.Layers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            AttentionBlock(layer, x, rope, buffers, parallel);
+            MlpBlock(layer, x, buffers, parallel);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        Nll(x, tokens, nll, buffers, parallel);
+    }
+
+    /// <summary>Activations reused by every layer of one call.</summary>
+    private sealed class LayerBuffers(ModelConfig c, int rows)
+    {
+        public int Rows { get; } = rows;
+        public float[] Norm { get; } = new float[rows * c.HiddenSize];                     // [L, hidden]
+        public float[] Q { get; } = new float[rows * c.QueryDim];                          // [L, heads·d]
+        public float[] K { get; } = new float[rows * c.KvDim];                             // [L, kv_heads·d]
+        public float[] V { get; } = new float[rows * c.KvDim];                             // [L, kv_heads·d]
+        public float[] Attn { get; } = new float[rows * c.QueryDim];                       // [L, heads·d]
+        public float[] Delta { get; } = new float[rows * c.HiddenSize];                    // [L, hidden] block output
+        public float[] Gate { get; } = new float[TokenChunk * c.IntermediateSize];         // [chunk, intermediate]
+        public float[] Up { get; } = new float[TokenChunk * c.IntermediateSize];           // [chunk, intermediate]
+        public double[] Logits { get; } = new double[TokenChunk * c.VocabSize];            // [chunk, vocab]
+    }
+
+    private float[] Embed(ReadOnlySpan<int> tokens)
+    {
+        int hidden = _weights.Config.HiddenSize;
+        var x = new float[tokens.Length * hidden]; // [L, hidden]
+        for (int t = 0; t < tokens.Length; t++) _weights.Embed.ReadRow(tokens[t], x.AsSpan(t * hidden, hidden));
+        return x;
+    }
+
+    /// <summary>x += o(attention(rope(q(n)), rope(k(n)), v(n))) with n = RMSNorm(x).</summary>
+    private void AttentionBlock(LayerWeights layer, float[] x, RopeTable rope, LayerBuffers b, ParallelOptions parallel)
+    {
+        var c = _weights.Config;
+        ReferenceOps.RmsNormRows(x, layer.InputNorm.ToFloatArray(), c.RmsNormEps, b.Rows, b.Norm);
+        ReferenceLinear.Apply(layer.Q, layer.QBias, b.Norm, b.Rows, b.Q, parallel);
+        ReferenceLinear.Apply(layer.K, layer.KBias, b.Norm, b.Rows, b.K, parallel);
+        ReferenceLinear.Apply(layer.V, layer.VBias, b.Norm, b.Rows, b.V, parallel);
+        ReferenceOps.RotateRows(b.Q, b.Rows, c.NumHeads, c.HeadDim, rope);
+        ReferenceOps.RotateRows(b.K, b.Rows, c.NumKvHeads, c.HeadDim, rope);
+        ReferenceAttention.Apply(c, b.Q, b.K, b.V, b.Rows, b.Attn, parallel);
+        ReferenceLinear.Apply(layer.O, layer.OBias, b.Attn, b.Rows, b.Delta, parallel);
+        AddInto(x, b.Delta);
+    }
+
+    /// <summary>x += down(silu(gate(n)) ⊙ up(n)) with n = RMSNorm(x), a chunk of tokens at a time.</summary>
+    private void MlpBlock(LayerWeights layer, float[] x, LayerBuffers b, ParallelOptions parallel)
+    {
+        var c = _weights.Config;
+        int hidden = c.HiddenSize, inter = c.IntermediateSize;
+        ReferenceOps.RmsNormRows(x, layer.PostAttentionNorm.ToFloatArray(), c.RmsNormEps, b.Rows, b.Norm);
+        for (int start = 0; start < b.Rows; start += TokenChunk)
+        {
+            int n = Math.Min(TokenChunk, b.Rows - start);
+            var norm = b.Norm.AsMemory(start * hidden, n * hidden);    // [n, hidden]
+            ReferenceLinear.Apply(layer.Gate, null, norm, n, b.Gate, parallel);
+            ReferenceLinear.Apply(layer.Up, null, norm, n, b.Up, parallel);
+            ReferenceOps.SiluGate(b.Gate.AsSpan(0, n * inter), b.Up.AsSpan(0, n * inter));
+            ReferenceLinear.Apply(layer.Down, null, b.Gate, n, b.Delta.AsMemory(start * hidden, n * hidden), parallel);
+        }
+        AddInto(x, b.Delta);
+    }
+
+    /// <summary>nll[t] = logsumexp(logits_t) − logits_t[tokens[t+1]] for t &lt; L − 1, logits a chunk of rows at a time.</summary>
+    private void Nll(float[] x, ReadOnlySpan<int> tokens, Span<double> nll, LayerBuffers b, ParallelOptions parallel)
+    {
+        var c = _weights.Config;
+        int hidden = c.HiddenSize, vocab = c.VocabSize, predictions = b.Rows - 1;
+        ReferenceOps.RmsNormRows(x, _weights.FinalNorm.ToFloatArray(), c.RmsNormEps, predictions, b.Norm);
+        for (int start = 0; start < predictions; start += TokenChunk)
+        {
+            int n = Math.Min(TokenChunk, predictions - start);
+            ReferenceLinear.ApplyDouble(_weights.LmHead, null, b.Norm.AsMemory(start * hidden, n * hidden), n, b.Logits, parallel);
+            for (int i = 0; i < n; i++)
+            {
+                int t = start + i;
+                var logits = b.Logits.AsSpan(i * vocab, vocab);
+                nll[t] = ReferenceOps.LogSumExp(logits) - logits[tokens[t + 1]];
+            }
+        }
+    }
+
+    private static void AddInto(Span<float> x, ReadOnlySpan<float> delta)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] += delta[i];
+    }
+}

@@ -1,0 +1,65 @@
+using LongRopeSearch.Model;
+
+namespace LongRopeSearch.Engine;
+
+/// <summary>
+/// y[t, r] = Σ_c W[r, c]·x[t, c] (+ b[r]) for every token row t: Hugging Face nn.Linear with W stored [out, in].
+/// Each weight row is converted to float32 once per call and applied to all token rows, so F16/BF16 checkpoints cost
+/// one conversion per weight; dot products accumulate in float64 because this is the yardstick.
+/// Threads split the output columns r; each y element is one sequential sum, so the bits never depend on scheduling.
+/// </summary>
+internal static class ReferenceLinear
+{
+    /// <param name="x">[rows, in] row-major.</param>
+    /// <param name="y">[rows, out] row-major, overwritten.</param>
+    public static void Apply(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<float> y, ParallelOptions parallel)
+    {
+        var (inDim, outDim, b) = Shapes(w, bias, x.Length, rows, y.Length);
+        Parallel.For(0, outDim, parallel, () => new float[inDim], (r, _, weightRow) =>
+        {
+            w.ReadRow(r, weightRow);
+            var xs = x.Span;
+            var ys = y.Span;
+            double br = b is null ? 0 : b[r];
+            for (int t = 0; t < rows; t++)
+                ys[t * outDim + r] = (float)(Dot(weightRow, xs.Slice(t * inDim, inDim)) + br);
+            return weightRow;
+        }, static _ => { });
+    }
+
+    /// <summary>Same as <see cref="Apply"/> but keeps the float64 sums (logits feed a float64 log-sum-exp).</summary>
+    /// <param name="x">[rows, in] row-major.</param>
+    /// <param name="y">[rows, out] row-major, overwritten.</param>
+    public static void ApplyDouble(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<double> y, ParallelOptions parallel)
+    {
+        var (inDim, outDim, b) = Shapes(w, bias, x.Length, rows, y.Length);
+        Parallel.For(0, outDim, parallel, () => new float[inDim], (r, _, weightRow) =>
+        {
+            w.ReadRow(r, weightRow);
+            var xs = x.Span;
+            var ys = y.Span;
+            double br = b is null ? 0 : b[r];
+            for (int t = 0; t < rows; t++)
+                ys[t * outDim + r] = Dot(weightRow, xs.Slice(t * inDim, inDim)) + br;
+            return weightRow;
+        }, static _ => { });
+    }
+
+    /// <summary>Σ a[i]·b[i] in float64, in index order.</summary>
+    public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double acc = 0;
+        for (int i = 0; i < a.Length; i++) acc += (double)a[i] * b[i];
+        return acc;
+    }
+
+    private static (int In, int Out, float[]? Bias) Shapes(Tensor w, Tensor? bias, int xLength, int rows, int yLength)
+    {
+        int inDim = w.Cols, outDim = w.Rows;
+        if ((long)rows * inDim > xLength) throw new ArgumentException($"{w.Name}: input holds {xLength} values, {rows}×{inDim} needed");
+        if ((long)rows * outDim > yLength) throw new ArgumentException($"{w.Name}: output holds {yLength} values, {rows}×{outDim} needed");
+        var b = bias?.ToFloatArray();
+        if (b is not null && b.Length != outDim) throw new ArgumentException($"{bias!.Name}: {b.Length} values for {outDim} outputs");
+        return (inDim, outDim, b);
+    }
+}

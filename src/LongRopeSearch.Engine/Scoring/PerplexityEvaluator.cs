@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using LongRopeSearch.Core;
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+
+namespace LongRopeSearch.Engine;
+
+/// <summary>
+/// Perplexity of a model under a factor set: one rope table per (factor set, length), each sample's next-token NLLs
+/// from the forward pass, per-sample mean NLL, mean over samples — all sums in float64, in sample and token order,
+/// so the result is a pure function of (weights, samples, factors). The evaluator keeps no state between calls;
+/// concurrent calls are as safe as the engine's TokenNll (the reference engine's is).
+/// </summary>
+public sealed class PerplexityEvaluator
+{
+    private readonly IForwardPass _engine;
+
+    /// <param name="fastFactory">
+    /// Builds the engine when <paramref name="options"/> asks for <see cref="EngineKind.Fast"/>; null uses
+    /// <see cref="ForwardPassFactory"/>. <see cref="EngineKind.Reference"/> always uses <see cref="ReferenceForward"/>.
+    /// </param>
+    public PerplexityEvaluator(LlamaWeights weights, EngineOptions options, Func<LlamaWeights, EngineOptions, IForwardPass>? fastFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ForwardInputGuard.CheckOptions(options);
+        Weights = weights;
+        Options = options;
+        _engine = options.Kind == EngineKind.Fast && fastFactory is not null
+            ? fastFactory(weights, options)
+            : ForwardPassFactory.Create(weights, options);
+    }
+
+    public LlamaWeights Weights { get; }
+    public EngineOptions Options { get; }
+
+    /// <summary>The forward pass in use (its concrete type tells which engine resolved).</summary>
+    public IForwardPass Engine => _engine;
+
+    /// <inheritdoc cref="Evaluate(SampleSet, FactorSet, Func{int, IReadOnlyList{double}, bool}?, CancellationToken, IProgress{EvalProgress}?)"/>
+    public EvalResult Evaluate(SampleSet samples, FactorSet factors, Func<int, IReadOnlyList<double>, bool>? continueAfterSample = null, CancellationToken ct = default) =>
+        Evaluate(samples, factors, continueAfterSample, ct, progress: null);
+
+    /// <summary>
+    /// Scores every sample in order. After each one, <paramref name="continueAfterSample"/> gets (samples done,
+    /// per-sample NLLs so far); returning false stops there and, if samples remained, marks the result
+    /// <see cref="EvalResult.Abandoned"/> with the mean over the samples done.
+    /// </summary>
+    public EvalResult Evaluate(SampleSet samples, FactorSet factors, Func<int, IReadOnlyList<double>, bool>? continueAfterSample,
+        CancellationToken ct, IProgress<EvalProgress>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var config = Weights.Config;
+        ForwardInputGuard.CheckFactors(config, factors);
+        int length = samples.Length;
+        ForwardInputGuard.CheckLength(config, length, samples.Source);
+        if (samples.Samples.Count == 0)
+            throw new InputException(samples.Source, "samples", $"at least one document with {length} tokens", "none");
+        foreach (var s in samples.Samples)
+        {
+            if (s.Tokens.Length != length)
+                throw new InputException(s.Document, "tokens", $"{length} tokens", s.Tokens.Length.ToString(CultureInfo.InvariantCulture));
+            ForwardInputGuard.CheckTokenIds(config, s.Tokens, s.Document);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, length);
+        var perSample = new List<double>(samples.Samples.Count);
+        var nll = new double[length - 1]; // [L − 1] next-token NLLs of the current sample
+        bool abandoned = false;
+        for (int i = 0; i < samples.Samples.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            _engine.TokenNll(samples.Samples[i].Tokens, rope, nll, ct);
+            perSample.Add(Mean(nll));
+            progress?.Report(new EvalProgress(i + 1, samples.Samples.Count, (long)(i + 1) * length,
+                (long)samples.Samples.Count * length, clock.Elapsed));
+            if (continueAfterSample is not null && !continueAfterSample(i + 1, perSample.AsReadOnly()))
+            {
+                abandoned = i + 1 < samples.Samples.Count;
+                break;
+            }
+        }
+        clock.Stop();
+        return new EvalResult(length, perSample.ToArray(), Mean(perSample), abandoned, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>nll[t] = −log p(tokens[t+1] | tokens[..t]) for t &lt; L − 1 under <paramref name="factors"/>.</summary>
+    public double[] TokenNll(int[] tokens, FactorSet factors, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var config = Weights.Config;
+        ForwardInputGuard.CheckFactors(config, factors);
+        ForwardInputGuard.CheckLength(config, tokens.Length);
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, tokens.Length);
+        var nll = new double[tokens.Length - 1];
+        _engine.TokenNll(tokens, rope, nll, ct);
+        return nll;
+    }
+
+    /// <summary>Arithmetic mean in float64, summed in order.</summary>
+    private static double Mean(IReadOnlyList<double> values)
+    {
+        double sum = 0;
+        for (int i = 0; i < values.Count; i++) sum += values[i];
+        return sum / values.Count;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Text.Json.Serialization;
+
+namespace LongRopeSearch.Search;
+
+/// <summary>
+/// Everything a search file says, with lengths already resolved against the model's original context length L0
+/// ("8x" → 8·L0). One space serves every stage of a plan: λ bounds that depend on the scale (the default
+/// <c>max_scale_multiplier</c> form) are resolved per stage by <see cref="TargetSpace.Create"/>.
+/// Build one with <see cref="SearchSpaceFile.Load"/> or in code; <see cref="Validate"/> checks it either way.
+/// </summary>
+public sealed record SearchSpace
+{
+    /// <summary>LongRoPE's n̂ choices (the paper's search space for retained start tokens).</summary>
+    public static readonly IReadOnlyList<int> DefaultNHatChoices = [0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256];
+
+    /// <summary>Where the space came from (a file path, or "search space" in code): named in every error.</summary>
+    public string Source { get; init; } = "search space";
+
+    /// <summary>Rotary pairs of the model (head_dim / 2).</summary>
+    public required int Pairs { get; init; }
+
+    /// <summary>The model's original context length L0.</summary>
+    public required int OriginalLength { get; init; }
+
+    /// <summary>Target lengths in tokens, strictly increasing, each above L0 (the progressive plan).</summary>
+    public IReadOnlyList<int> Targets { get; init; } = [];
+
+    /// <summary>Length at which short factors are searched after the long targets, or null for none.</summary>
+    public int? ShortLength { get; init; }
+
+    /// <summary>λ bounds of the long targets.</summary>
+    public LambdaBounds Lambda { get; init; } = new();
+
+    /// <summary>λ bounds of the short search (resolved with the short scale max(Ls/L0, 1)).</summary>
+    public LambdaBounds ShortLambda { get; init; } = new();
+
+    /// <summary>Grid step of λ: every searched λ is GridOrigin + k·Step exactly (decimal arithmetic).</summary>
+    public decimal Step { get; init; } = 0.01m;
+
+    /// <summary>λ non-decreasing with the pair index (LongRoPE's constraint: lower frequencies interpolate at least as much).</summary>
+    public bool Monotone { get; init; } = true;
+
+    /// <summary>Allowed n̂ values; at each stage only those below the stage length are used.</summary>
+    public IReadOnlyList<int> NHatChoices { get; init; } = DefaultNHatChoices;
+
+    public CriticalDimensionSetting CriticalDimension { get; init; } = CriticalDimensionSetting.Off;
+
+    public AttentionFactorSetting AttentionFactor { get; init; } = new();
+
+    public EvolutionSettings Evolution { get; init; } = new();
+
+    /// <summary>Seed of the search's one random generator.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Throws <see cref="LongRopeSearch.Core.InputException"/> naming <see cref="Source"/> and the field at fault.</summary>
+    public void Validate() => SearchSpaceValidator.Validate(this);
+}
+
+/// <summary>
+/// λ bounds [min, max] of every pair. min is <see cref="Min"/> or, per pair, <see cref="MinPerPair"/>; max is
+/// <see cref="Max"/>, or per pair <see cref="MaxPerPair"/>, or else <see cref="MaxScaleMultiplier"/> × s where s is
+/// the stage's scale (LongRoPE searches λ in [1, 1.25·s]). Decimal so that the grid is exact.
+/// </summary>
+public sealed record LambdaBounds
+{
+    public decimal Min { get; init; } = 1.0m;
+    public IReadOnlyList<decimal>? MinPerPair { get; init; }
+    public decimal? Max { get; init; }
+    public IReadOnlyList<decimal>? MaxPerPair { get; init; }
+    public decimal MaxScaleMultiplier { get; init; } = 1.25m;
+
+    /// <summary>Per-pair [min, max] for a stage of scale <paramref name="scale"/>.</summary>
+    public (decimal[] Low, decimal[] High) Resolve(int pairs, decimal scale)
+    {
+        var low = new decimal[pairs];   // [pairs]
+        var high = new decimal[pairs];  // [pairs]
+        for (int i = 0; i < pairs; i++)
+        {
+            low[i] = MinPerPair is { } mins ? mins[i] : Min;
+            high[i] = MaxPerPair is { } maxs ? maxs[i] : Max ?? MaxScaleMultiplier * scale;
+        }
+        return (low, high);
+    }
+}
+
+public enum CriticalDimensionMode
+{
+    /// <summary>Every pair is searched.</summary>
+    Off,
+
+    /// <summary>The caller supplies the critical pair k computed from the model (file: <c>"critical_dimension": true</c>).</summary>
+    FromModel,
+
+    /// <summary>The file gives k (file: <c>"critical_dimension": 20</c>).</summary>
+    Explicit,
+}
+
+/// <summary>
+/// Critical dimension: when on, pairs i &lt; k are not searched but follow an NTK-style curve anchored at the searched
+/// λ_k: λ_i = λ_k^(i/k) (so λ_0 = 1), each snapped to the grid and clamped to its bounds; only pairs ≥ k are searched.
+/// </summary>
+public sealed record CriticalDimensionSetting(
+    [property: JsonConverter(typeof(JsonStringEnumConverter<CriticalDimensionMode>))] CriticalDimensionMode Mode,
+    int? Pair = null)
+{
+    public static CriticalDimensionSetting Off { get; } = new(CriticalDimensionMode.Off);
+}
+
+public enum AttentionFactorPolicy
+{
+    /// <summary>√(1 + ln s / ln L0) for s = length / L0 &gt; 1, else 1 (LongRoPE / Phi-3 "longrope").</summary>
+    LongRopeDefault,
+
+    /// <summary>A fixed value for every stage.</summary>
+    Fixed,
+}
+
+/// <summary>How the (not searched) attention factor of a stage is chosen.</summary>
+public sealed record AttentionFactorSetting(
+    [property: JsonConverter(typeof(JsonStringEnumConverter<AttentionFactorPolicy>))] AttentionFactorPolicy Policy = AttentionFactorPolicy.LongRopeDefault,
+    double Value = 1.0)
+{
+    /// <summary>The factor for a context of <paramref name="length"/> tokens extended from <paramref name="originalLength"/>.</summary>
+    public double For(int length, int originalLength)
+    {
+        if (Policy == AttentionFactorPolicy.Fixed) return Value;
+        var s = (double)length / originalLength;
+        return s <= 1.0 ? 1.0 : Math.Sqrt(1.0 + Math.Log(s) / Math.Log(originalLength));
+    }
+}
+
+/// <summary>The evolution's sizes and rates (LongRoPE's defaults for ≤ 256k targets).</summary>
+public sealed record EvolutionSettings
+{
+    /// <summary>Size of generation 0 (seeds, then seed mutations); at least the number of distinct seeds.</summary>
+    public int Population { get; init; } = 64;
+
+    /// <summary>Generations including generation 0: 1 + (Generations − 1) rounds of children.</summary>
+    public int Generations { get; init; } = 40;
+
+    /// <summary>How many of the best full evaluations breed each generation.</summary>
+    public int Parents { get; init; } = 32;
+
+    public int Mutations { get; init; } = 16;
+    public int Crossovers { get; init; } = 16;
+
+    /// <summary>Probability that a mutation resamples a given searched pair (and, separately, n̂).</summary>
+    public double MutationProbability { get; init; } = 0.3;
+
+    /// <summary>Attempts to draw a mutation that is new before the child is given up.</summary>
+    public int MaxMutationTries { get; init; } = 100;
+
+    /// <summary>Attempts to draw a new, monotone crossover before falling back to a mutation of the first parent.</summary>
+    public int MaxCrossoverTries { get; init; } = 20;
+
+    /// <summary>Samples per evaluation (K): the evaluator must score exactly this many.</summary>
+    public int Samples { get; init; } = 5;
+
+    public EarlyAbandonSettings EarlyAbandon { get; init; } = new();
+}
+
+/// <summary>See <see cref="AbandonRule"/> for the rule itself.</summary>
+public sealed record EarlyAbandonSettings(bool Enabled = true, double Margin = AbandonRule.DefaultMargin, int MinSamples = 1);

@@ -1,0 +1,244 @@
+using System.Text.Json.Nodes;
+using LongRopeSearch.Core;
+using LongRopeSearch.Model;
+using LongRopeSearch.TestSupport;
+using Xunit;
+
+namespace LongRopeSearch.Model.Tests;
+
+public sealed class ModelConfigTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private readonly JsonObject _config = new TinyModelBuilder().Config;
+    private string ConfigPath => _tmp.File("config.json");
+
+    public void Dispose() => _tmp.Dispose();
+
+    private ModelConfig Load()
+    {
+        File.WriteAllText(ConfigPath, _config.ToJsonString());
+        return ModelConfig.Load(ConfigPath);
+    }
+
+    private InputException Refused(params string[] mentions)
+    {
+        File.WriteAllText(ConfigPath, _config.ToJsonString());
+        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
+        Assert.Contains(ConfigPath, e.Message, StringComparison.Ordinal);
+        foreach (var m in mentions) Assert.Contains(m, e.Message, StringComparison.Ordinal);
+        return e;
+    }
+
+    [Fact]
+    public void Reads_every_field()
+    {
+        var c = Load();
+        Assert.Equal("llama", c.ModelType);
+        Assert.Equal((16, 8, 12, 2, 2, 1, 4), (c.VocabSize, c.HiddenSize, c.IntermediateSize, c.NumLayers, c.NumHeads, c.NumKvHeads, c.HeadDim));
+        Assert.Equal(10000.0, c.RopeTheta);
+        Assert.Equal(1e-5, c.RmsNormEps);
+        Assert.Equal(64, c.MaxPositionEmbeddings);
+        Assert.Equal(64, c.OriginalMaxPositionEmbeddings);
+        Assert.False(c.TieWordEmbeddings);
+        Assert.False(c.QkvBias);
+        Assert.False(c.OutputBias);
+        Assert.False(c.ByteLevel);
+        Assert.Null(c.SlidingWindow);
+        Assert.Null(c.RopeScalingType);
+        Assert.Equal(ConfigPath, c.SourcePath);
+        Assert.Equal(2, c.GroupSize);
+    }
+
+    [Fact]
+    public void Absent_optional_fields_take_the_transformers_defaults()
+    {
+        _config.Remove("num_key_value_heads");
+        _config["head_dim"] = null;
+        _config.Remove("rope_theta");
+        _config.Remove("tie_word_embeddings");
+        _config.Remove("attention_bias");
+        var c = Load();
+        Assert.Equal(2, c.NumKvHeads);
+        Assert.Equal(8 / 2, c.HeadDim);
+        Assert.Equal(10000.0, c.RopeTheta);
+        Assert.False(c.TieWordEmbeddings);
+        Assert.False(c.QkvBias);
+    }
+
+    [Fact]
+    public void Rope_theta_and_original_context_may_live_in_rope_parameters()
+    {
+        _config.Remove("rope_theta");
+        _config["rope_parameters"] = new JsonObject { ["rope_type"] = "default", ["rope_theta"] = 500000.0, ["original_max_position_embeddings"] = 32 };
+        var c = Load();
+        Assert.Equal(500000.0, c.RopeTheta);
+        Assert.Equal(32, c.OriginalMaxPositionEmbeddings);
+        Assert.Null(c.RopeScalingType);
+    }
+
+    [Fact]
+    public void Original_context_in_rope_scaling_and_the_scaling_type_are_recorded()
+    {
+        _config["rope_scaling"] = new JsonObject { ["rope_type"] = "llama3", ["factor"] = 8.0, ["original_max_position_embeddings"] = 16 };
+        var c = Load();
+        Assert.Equal(16, c.OriginalMaxPositionEmbeddings);
+        Assert.Equal(64, c.MaxPositionEmbeddings);
+        Assert.Equal("llama3", c.RopeScalingType);
+    }
+
+    [Fact]
+    public void Top_level_original_context_wins()
+    {
+        _config["original_max_position_embeddings"] = 8;
+        _config["rope_scaling"] = new JsonObject { ["type"] = "linear", ["original_max_position_embeddings"] = 16 };
+        var c = Load();
+        Assert.Equal(8, c.OriginalMaxPositionEmbeddings);
+        Assert.Equal("linear", c.RopeScalingType);
+    }
+
+    [Fact]
+    public void Llama_attention_bias_covers_q_k_v_and_o()
+    {
+        _config["attention_bias"] = true;
+        var c = Load();
+        Assert.True(c.QkvBias);
+        Assert.True(c.OutputBias);
+    }
+
+    [Fact]
+    public void Qwen2_has_qkv_bias_and_a_sliding_window_only_when_enabled()
+    {
+        _config["model_type"] = "qwen2";
+        _config["sliding_window"] = 32;
+        _config["use_sliding_window"] = false;
+        var c = Load();
+        Assert.True(c.QkvBias);
+        Assert.False(c.OutputBias);
+        Assert.Null(c.SlidingWindow);
+
+        _config["use_sliding_window"] = true;
+        Assert.Equal(32, Load().SlidingWindow);
+    }
+
+    [Fact]
+    public void Mistral_records_its_sliding_window()
+    {
+        _config["model_type"] = "mistral";
+        _config["sliding_window"] = 4096;
+        Assert.Equal(4096, Load().SlidingWindow);
+        _config["sliding_window"] = null;
+        Assert.Null(Load().SlidingWindow);
+    }
+
+    [Fact]
+    public void Byte_level_needs_vocab_256_and_no_tokenizer_file()
+    {
+        _config["vocab_size"] = 256;
+        Assert.True(Load().ByteLevel);
+        File.WriteAllText(_tmp.File("tokenizer.json"), "{}");
+        Assert.False(Load().ByteLevel);
+    }
+
+    [Fact]
+    public void Unsupported_model_type_lists_the_supported_ones()
+    {
+        _config["model_type"] = "gpt2";
+        Refused("model_type", "llama, mistral, qwen2", "\"gpt2\"");
+    }
+
+    [Theory]
+    [InlineData("hidden_size")]
+    [InlineData("vocab_size")]
+    [InlineData("num_hidden_layers")]
+    [InlineData("rms_norm_eps")]
+    [InlineData("max_position_embeddings")]
+    [InlineData("model_type")]
+    public void Missing_required_field(string field)
+    {
+        _config.Remove(field);
+        Refused(field, "missing");
+    }
+
+    [Fact]
+    public void Wrong_json_type()
+    {
+        _config["hidden_size"] = "eight";
+        Refused("hidden_size", "a positive integer", "string \"eight\"");
+    }
+
+    [Fact]
+    public void Fractional_size_is_not_an_integer()
+    {
+        _config["intermediate_size"] = 12.5;
+        Refused("intermediate_size", "a positive integer", "12.5");
+    }
+
+    [Fact]
+    public void Non_positive_size()
+    {
+        _config["num_hidden_layers"] = 0;
+        Refused("num_hidden_layers", "a positive integer", "0");
+    }
+
+    [Fact]
+    public void Partial_rotary_factor_is_unsupported()
+    {
+        _config["partial_rotary_factor"] = 0.5;
+        Refused("partial_rotary_factor", "unsupported", "0.5");
+    }
+
+    [Fact]
+    public void Partial_rotary_factor_of_one_is_fine()
+    {
+        _config["partial_rotary_factor"] = 1.0;
+        Assert.Equal(4, Load().HeadDim);
+    }
+
+    [Fact]
+    public void Heads_must_divide_hidden_when_head_dim_is_derived()
+    {
+        _config.Remove("head_dim");
+        _config["num_attention_heads"] = 3;
+        _config["num_key_value_heads"] = 3;
+        Refused("num_attention_heads", "a divisor of hidden_size=8", "3");
+    }
+
+    [Fact]
+    public void Head_dim_must_be_even()
+    {
+        _config["head_dim"] = 5;
+        Refused("head_dim", "even", "5");
+    }
+
+    [Fact]
+    public void Kv_heads_must_divide_heads()
+    {
+        _config["num_attention_heads"] = 4;
+        _config["num_key_value_heads"] = 3;
+        Refused("num_key_value_heads", "a divisor of num_attention_heads=4", "3");
+    }
+
+    [Fact]
+    public void Other_activation_is_refused()
+    {
+        _config["hidden_act"] = "gelu";
+        Refused("hidden_act", "silu", "gelu");
+    }
+
+    [Fact]
+    public void Malformed_json_reports_line_and_byte()
+    {
+        File.WriteAllText(ConfigPath, "{\n  \"model_type\": \"llama\",\n  \"vocab_size\": 16,,\n}");
+        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
+        Assert.Contains(ConfigPath, e.Message, StringComparison.Ordinal);
+        Assert.Contains("malformed JSON at line 3", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_is_named()
+    {
+        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
+        Assert.Contains(ConfigPath, e.Message, StringComparison.Ordinal);
+        Assert.Contains("no such file", e.Message, StringComparison.Ordinal);
+    }
+}
