@@ -90,6 +90,8 @@ public static class Baselines
     /// floored/ceiled when <paramref name="truncate"/> (HF's default, and the only behaviour before the option existed)
     /// and clamped to [0, d − 1]. θ'_i = θ_i/s·(1 − e_i) + θ_i·e_i with extrapolation factor e_i = 1 − ramp_i, exactly as
     /// HF combines them. Attention factor 0.1·ln s + 1 (HF get_mscale with mscale 1; 1 for s ≤ 1).
+    /// The rotation counts are measured over L0 (current HF reads original_max_position_embeddings; older releases read
+    /// max_position_embeddings, which is the same number for an unextended model such as Llama 2).
     /// </summary>
     public static FactorSet Yarn(RopeGeometry geometry, double scale, double betaFast = YarnBetaFast, double betaSlow = YarnBetaSlow, bool truncate = true)
     {
