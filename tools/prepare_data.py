@@ -221,7 +221,7 @@ def write_readme(path, sets, train, texts, train_bytes):
     lines.append("`word/tag` tokens are reduced to `word`; tokens are joined with single spaces except "
                  "that no space precedes `, . ; : ? ! ) ] %` and closing quotes and none follows "
                  "`( [ $` and opening quotes; standalone `'` tokens alternate between opening and "
-                 "closing single quotes within a paragraph; the Brown quote tokens `` `` `` and `''` both become `\"`. "
+                 "closing single quotes within a paragraph; the Brown quote tokens ``` `` ``` and `''` both become `\"`. "
                  "Blank-line separated blocks of the source become paragraphs separated by one empty "
                  "line; sentence lines inside a block are joined with a space; headline lines "
                  "(all tags `-hl`) become their own paragraph. Every Brown text ends with a newline.")

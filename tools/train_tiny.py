@@ -272,7 +272,7 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=0, help="fixed step count (0: size from --budget-minutes)")
     ap.add_argument("--budget-minutes", type=float, default=21.0, help="training-loop wall-clock budget")
-    ap.add_argument("--calib-steps", type=int, default=20)
+    ap.add_argument("--calib-steps", type=int, default=10)
     ap.add_argument("--eval-every", type=int, default=0, help="0: about 12 evaluations per run")
     ap.add_argument("--eval-per-doc", type=int, default=4, help="held-out windows per search document")
     ap.add_argument("--seed", type=int, default=1234)
@@ -333,7 +333,7 @@ def main():
                 remaining = args.budget_minutes * 60 - (time.time() - t_loop)
                 # keep ~12% headroom for evaluations and CPU competition
                 total = step + int(0.88 * remaining / per_step)
-                max_total = int(total * 1.15)  # speed-ups later may lengthen the run a little
+                max_total = int(total * 4)  # the CPU may be busier during calibration than later
                 print("measured %.3f s/step (%.2f steps/s) -> total steps %d" % (per_step, 1 / per_step, total),
                       flush=True)
                 if not eval_every:

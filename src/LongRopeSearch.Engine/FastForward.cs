@@ -1,19 +1,252 @@
+using System.Numerics.Tensors;
+using LongRopeSearch.Engine.Kernels;
 using LongRopeSearch.Model;
 using LongRopeSearch.Rope;
+using Tensor = LongRopeSearch.Model.Tensor;
 
 namespace LongRopeSearch.Engine;
 
 /// <summary>
-/// PLACEHOLDER until the kernels' fast engine lands: delegates to <see cref="ReferenceForward"/>.
-/// The real FastForward replaces this file and must keep the constructor (LlamaWeights, EngineOptions) that
-/// <see cref="ForwardPassFactory"/> calls.
+/// The fast forward pass: the same Llama semantics as <see cref="ReferenceForward"/>, layer by layer over the whole
+/// sequence, with SIMD GEMM (<see cref="Gemm"/>), flash-style causal attention (<see cref="CausalAttention"/>) and
+/// all cores (<see cref="WorkerPool"/>). Rows go through the projections in chunks of <see cref="ChunkRows"/>;
+/// memory is linear in L: the residual stream [L, hidden], queries/attention output [L, q_dim], keys and values
+/// [L, kv_dim] of the current layer, plus fixed chunk buffers (never [L, L], never [L, vocab]).
+/// <para>
+/// Deterministic: every value is computed by one task with a fixed summation order, so the same inputs give the same
+/// bits on every run and for every thread count (at a given <see cref="SimdLevel"/>).
+/// </para>
+/// Layer-0 q/k/v before rotation depend only on the tokens; they are cached per token sequence
+/// (<see cref="FastLayer0Cache"/>) so scoring the same sample under another factor set skips that work.
+/// Calls are serialized (one workspace per engine); dispose to stop the worker threads.
 /// </summary>
-public sealed class FastForward : IForwardPass
+public sealed unsafe class FastForward : IForwardPass, IDisposable
 {
-    private readonly ReferenceForward _reference;
+    /// <summary>Default byte budget of the layer-0 projection cache.</summary>
+    public const long DefaultLayer0CacheBytes = 256L << 20;
 
-    public FastForward(LlamaWeights weights, EngineOptions options) => _reference = new ReferenceForward(weights, options);
+    /// <summary>Token rows per projection step: enough rows to amortize packing each weight panel.</summary>
+    public const int DefaultChunkRows = 510; // a multiple of the 6-row micro-tile
 
-    public void TokenNll(ReadOnlySpan<int> tokens, RopeTable rope, Span<double> nll, CancellationToken cancellationToken = default) =>
-        _reference.TokenNll(tokens, rope, nll, cancellationToken);
+    private const long LogitBudgetFloats = 8L << 20; // [logit rows, vocab] ≤ 32 MiB
+
+    private readonly LlamaWeights _weights;
+    private readonly ModelConfig _c;
+    private readonly WorkerPool _pool;
+    private readonly Gemm _gemm;
+    private readonly CausalAttention _attention;
+    private readonly FastWorkspace _ws;
+    private readonly FastLayer0Cache _cache;
+    private readonly FastLayerParams[] _layers;
+    private readonly float[] _finalNorm;      // [hidden]
+    private readonly Tensor[] _lmHead;
+    private readonly AlignedFloats _keyRow;   // [kv_dim] one token's keys while rotating
+    private readonly object _gate = new();
+    private bool _disposed;
+
+    public FastForward(LlamaWeights weights, EngineOptions options)
+        : this(weights, options, DefaultLayer0CacheBytes)
+    {
+    }
+
+    /// <param name="layer0CacheBytes">Byte budget of the layer-0 projection cache (0 disables it).</param>
+    public FastForward(LlamaWeights weights, EngineOptions options, long layer0CacheBytes)
+        : this(weights, options, layer0CacheBytes, SimdLevels.Best)
+    {
+    }
+
+    /// <summary>Forces a vector level and chunk size (tests compare levels and chunkings on one machine).</summary>
+    internal FastForward(LlamaWeights weights, EngineOptions options, long layer0CacheBytes, SimdLevel level, int chunkRows = DefaultChunkRows)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ForwardInputGuard.CheckOptions(options);
+        if (!SimdLevels.IsSupported(level)) throw new ArgumentOutOfRangeException(nameof(level), level, $"this machine supports up to {SimdLevels.Best}");
+        _weights = weights;
+        _c = weights.Config;
+        Level = level;
+        _pool = new WorkerPool(options.Threads);
+        _gemm = new Gemm(_pool, level);
+        _attention = new CausalAttention(_pool, level);
+        if (chunkRows < 1) throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "at least one row");
+        ChunkRows = chunkRows;
+        int logitRows = (int)Math.Clamp(LogitBudgetFloats / _c.VocabSize, 1, chunkRows);
+        _ws = new FastWorkspace(_c, chunkRows, logitRows);
+        _cache = new FastLayer0Cache(layer0CacheBytes);
+        _layers = weights.Layers.Select(l => new FastLayerParams(l, _c)).ToArray();
+        _finalNorm = weights.FinalNorm.ToFloatArray();
+        _lmHead = [weights.LmHead];
+        _keyRow = new AlignedFloats(_c.KvDim);
+    }
+
+    ~FastForward() => _pool.Dispose();
+
+    public SimdLevel Level { get; }
+
+    /// <summary>Token rows per projection step.</summary>
+    public int ChunkRows { get; }
+
+    public int Threads => _pool.Threads;
+
+    /// <summary>Layer-0 cache lookups that found / did not find the sequence.</summary>
+    public long Layer0CacheHits => _cache.Hits;
+    public long Layer0CacheMisses => _cache.Misses;
+    public long Layer0CacheBytes => _cache.Bytes;
+
+    /// <summary>Bytes of the activation buffers currently held (excluding the layer-0 cache).</summary>
+    public long WorkspaceBytes => _ws.Bytes;
+
+    public void TokenNll(ReadOnlySpan<int> tokens, RopeTable rope, Span<double> nll, CancellationToken cancellationToken = default)
+    {
+        ForwardInputGuard.CheckForward(_c, tokens, rope, nll.Length);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int length = tokens.Length;
+            _ws.EnsureLength(length);
+            Embed(tokens);
+            var cached = _cache.Find(tokens);
+            var filling = cached is null ? _cache.Reserve(tokens, _ws.QkvWidth) : null;
+            try
+            {
+                fixed (float* cos = rope.Cos, sin = rope.Sin)
+                {
+                    for (int li = 0; li < _layers.Length; li++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var layer0Entry = li == 0 ? cached ?? filling : null;
+                        float* layer0 = layer0Entry is null ? null : layer0Entry.Rows.Pointer;
+                        Projections(_layers[li], length, cos, sin, layer0, layer0Ready: li == 0 && cached is not null);
+                        _attention.Run(_ws.Q.Pointer, _c.QueryDim, _ws.KeysT.Pointer, _ws.KeyStride, _ws.Values.Pointer, _c.KvDim,
+                            _ws.Q.Pointer, _c.QueryDim, length, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, 1f / MathF.Sqrt(_c.HeadDim));
+                        OutputAndMlp(_layers[li], length);
+                    }
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                Nll(tokens, nll);
+                if (filling is not null) filling.Complete = true;
+            }
+            catch
+            {
+                if (filling is not null) _cache.Remove(filling);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>x[t] = embed[tokens[t]] as float32.</summary>
+    private void Embed(ReadOnlySpan<int> tokens)
+    {
+        int hidden = _c.HiddenSize;
+        for (int t = 0; t < tokens.Length; t++)
+            WeightRows.Convert(_weights.Embed, (long)tokens[t] * hidden, hidden, _ws.X.Pointer + (long)t * hidden);
+    }
+
+    /// <summary>
+    /// q, k, v of every token (RMSNorm, fused q|k|v GEMM, bias), rotated; queries to Q [L, q_dim], keys transposed to
+    /// KeysT, values to Values. Layer 0 reads its unrotated rows from the cache (<paramref name="layer0Ready"/>) or
+    /// writes them there while computing.
+    /// </summary>
+    private void Projections(FastLayerParams p, int length, float* cos, float* sin, float* layer0, bool layer0Ready)
+    {
+        int hidden = _c.HiddenSize, width = _ws.QkvWidth, qDim = _c.QueryDim, kvDim = _c.KvDim, d = _c.HeadDim, pairs = d / 2;
+        long keyStride = _ws.KeyStride;
+        float* keyRow = _keyRow.Pointer, kT = _ws.KeysT.Pointer;
+        for (int r0 = 0; r0 < length; r0 += ChunkRows)
+        {
+            int rows = Math.Min(ChunkRows, length - r0);
+            float* qkv = layer0 is not null ? layer0 + (long)r0 * width : _ws.Qkv.Pointer; // [rows, width]
+            if (!layer0Ready)
+            {
+                RmsNorm.Apply(_ws.X.Pointer + (long)r0 * hidden, hidden, rows, hidden, p.InputNorm, (float)_c.RmsNormEps, _ws.Norm.Pointer, hidden);
+                _gemm.Multiply(_ws.Norm.Pointer, rows, hidden, hidden, p.Qkv, qkv, width);
+                if (p.QkvBias is not null) AddRowBias(qkv, width, rows, p.QkvBias);
+            }
+            for (int i = 0; i < rows; i++)
+            {
+                int t = r0 + i;
+                float* src = qkv + (long)i * width;
+                float* q = _ws.Q.Pointer + (long)t * qDim;
+                new ReadOnlySpan<float>(src, qDim).CopyTo(new Span<float>(q, qDim));
+                Rotary.ApplyRow(q, _c.NumHeads, d, cos + (long)t * pairs, sin + (long)t * pairs);
+                new ReadOnlySpan<float>(src + qDim, kvDim).CopyTo(new Span<float>(keyRow, kvDim));
+                Rotary.ApplyRow(keyRow, _c.NumKvHeads, d, cos + (long)t * pairs, sin + (long)t * pairs);
+                for (int c = 0; c < kvDim; c++) kT[c * keyStride + t] = keyRow[c];
+                new ReadOnlySpan<float>(src + qDim + kvDim, kvDim).CopyTo(new Span<float>(_ws.Values.Pointer + (long)t * kvDim, kvDim));
+            }
+        }
+    }
+
+    /// <summary>Per chunk: x += o(attn) (+bias); x += down(silu(gate(n)) ⊙ up(n)) with n = RMSNorm(x).</summary>
+    private void OutputAndMlp(FastLayerParams p, int length)
+    {
+        int hidden = _c.HiddenSize, qDim = _c.QueryDim, inter = _c.IntermediateSize;
+        float* delta = _ws.Delta.Pointer, norm = _ws.Norm.Pointer, mlp = _ws.Mlp.Pointer;
+        var sigmoid = _ws.Sigmoid.AsSpan(inter);
+        for (int r0 = 0; r0 < length; r0 += ChunkRows)
+        {
+            int rows = Math.Min(ChunkRows, length - r0);
+            float* x = _ws.X.Pointer + (long)r0 * hidden; // [rows, hidden]
+            _gemm.Multiply(_ws.Q.Pointer + (long)r0 * qDim, rows, qDim, qDim, p.O, delta, hidden);
+            if (p.OBias is not null) AddRowBias(delta, hidden, rows, p.OBias);
+            AddRows(x, delta, (long)rows * hidden);
+
+            RmsNorm.Apply(x, hidden, rows, hidden, p.PostNorm, (float)_c.RmsNormEps, norm, hidden);
+            _gemm.Multiply(norm, rows, hidden, hidden, p.GateUp, mlp, 2 * inter);
+            for (int i = 0; i < rows; i++)
+            {
+                float* row = mlp + (long)i * 2 * inter;
+                SwiGlu.ApplyInPlace(new Span<float>(row, inter), new ReadOnlySpan<float>(row + inter, inter), sigmoid);
+            }
+            _gemm.Multiply(mlp, rows, inter, 2 * inter, p.Down, delta, hidden);
+            AddRows(x, delta, (long)rows * hidden);
+        }
+    }
+
+    /// <summary>nll[t] from logits of blocks of rows after the final RMSNorm.</summary>
+    private void Nll(ReadOnlySpan<int> tokens, Span<double> nll)
+    {
+        int hidden = _c.HiddenSize, vocab = _c.VocabSize, predictions = tokens.Length - 1, block = _ws.LogitRows;
+        float* norm = _ws.Norm.Pointer, logits = _ws.Logits.Pointer;
+        for (int r0 = 0; r0 < predictions; r0 += block)
+        {
+            int rows = Math.Min(block, predictions - r0);
+            RmsNorm.Apply(_ws.X.Pointer + (long)r0 * hidden, hidden, rows, hidden, _finalNorm, (float)_c.RmsNormEps, norm, hidden);
+            _gemm.Multiply(norm, rows, hidden, hidden, _lmHead, logits, vocab);
+            for (int i = 0; i < rows; i++)
+                nll[r0 + i] = Kernels.TokenNll.OfRow(Level, logits + (long)i * vocab, vocab, tokens[r0 + i + 1]);
+        }
+    }
+
+    private static void AddRowBias(float* rows, int width, int count, float[] bias)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var r = new Span<float>(rows + (long)i * width, width);
+            TensorPrimitives.Add(r, bias, r);
+        }
+    }
+
+    private static void AddRows(float* x, float* delta, long count)
+    {
+        const int Step = 1 << 20;
+        for (long o = 0; o < count; o += Step)
+        {
+            int n = (int)Math.Min(Step, count - o);
+            var xs = new Span<float>(x + o, n);
+            TensorPrimitives.Add(xs, new ReadOnlySpan<float>(delta + o, n), xs);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _cache.Clear();
+            _ws.ReleaseSequence();
+        }
+        _pool.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

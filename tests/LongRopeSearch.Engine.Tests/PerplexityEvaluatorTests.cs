@@ -36,7 +36,7 @@ public sealed class PerplexityEvaluatorTests
         var w = RawModel.Random(new TinySpec()).ToWeights();
         var set = Samples(19, 17, 2);
         var f = new FactorSet([1, 5, 2, 8], 4, 1.25);
-        var evaluator = new PerplexityEvaluator(w, Reference);
+        using var evaluator = new PerplexityEvaluator(w, Reference);
         var result = evaluator.Evaluate(set, f);
         for (int i = 0; i < 2; i++)
         {
@@ -45,12 +45,19 @@ public sealed class PerplexityEvaluatorTests
             Assert.Equal(nll.Sum() / 16, result.PerSampleNll[i], 14);
             Assert.Equal(ReferenceForwardTests.Run(w, set.Samples[i].Tokens, f), nll);
         }
+
+        var perToken = new List<(int Index, double[] Nll)>();
+        var withTokens = evaluator.EvaluateTokens(set, f, (i, nll) => perToken.Add((i, nll)));
+        Assert.Equal(result.PerSampleNll, withTokens.PerSampleNll);
+        Assert.Equal([0, 1], perToken.Select(p => p.Index));
+        Assert.Equal(evaluator.TokenNll(set.Samples[1].Tokens, f), perToken[1].Nll);
+        Assert.NotSame(perToken[0].Nll, perToken[1].Nll);
     }
 
     [Fact]
     public void Stopping_after_a_sample_abandons_with_the_samples_done()
     {
-        var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
+        using var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
         var set = Samples(19, 9, 4);
         var seen = new List<(int Done, double[] SoFar)>();
         var result = evaluator.Evaluate(set, FactorSet.Identity(4), (done, soFar) =>
@@ -71,7 +78,7 @@ public sealed class PerplexityEvaluatorTests
     [Fact]
     public void Stopping_after_the_last_sample_is_a_complete_result()
     {
-        var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
+        using var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
         var stoppedEarly = evaluator.Evaluate(Samples(19, 9, 2), FactorSet.Identity(4), (_, _) => false);
         Assert.True(stoppedEarly.Abandoned); // stopped after sample 1 of 2
         Assert.Single(stoppedEarly.PerSampleNll);
@@ -83,7 +90,7 @@ public sealed class PerplexityEvaluatorTests
     [Fact]
     public void Progress_counts_samples_and_tokens()
     {
-        var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
+        using var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
         var reports = new List<EvalProgress>();
         evaluator.Evaluate(Samples(19, 10, 3), FactorSet.Identity(4), null, default, new ListProgress(reports));
         Assert.Equal([1, 2, 3], reports.Select(r => r.SamplesDone));
@@ -96,7 +103,7 @@ public sealed class PerplexityEvaluatorTests
     public void Bad_requests_are_refused_with_named_fields()
     {
         var w = RawModel.Random(new TinySpec { SlidingWindow = 12 }).ToWeights();
-        var evaluator = new PerplexityEvaluator(w, Reference);
+        using var evaluator = new PerplexityEvaluator(w, Reference);
 
         var pairs = Assert.Throws<InputException>(() => evaluator.Evaluate(Samples(19, 8, 1), FactorSet.Identity(3)));
         Assert.Equal("factors", pairs.Field);
@@ -117,7 +124,7 @@ public sealed class PerplexityEvaluatorTests
     [Fact]
     public void Cancellation_stops_the_evaluation()
     {
-        var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
+        using var evaluator = new PerplexityEvaluator(RawModel.Random(new TinySpec()).ToWeights(), Reference);
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => evaluator.Evaluate(Samples(19, 8, 2), FactorSet.Identity(4), null, cts.Token));
@@ -128,12 +135,12 @@ public sealed class PerplexityEvaluatorTests
     {
         var w = RawModel.Random(new TinySpec()).ToWeights();
         var spy = new SpyEngine();
-        var fast = new PerplexityEvaluator(w, new EngineOptions { Kind = EngineKind.Fast }, (_, _) => spy);
+        using var fast = new PerplexityEvaluator(w, new EngineOptions { Kind = EngineKind.Fast }, (_, _) => spy);
         Assert.Same(spy, fast.Engine);
         fast.TokenNll([1, 2, 3], FactorSet.Identity(4));
         Assert.Equal(1, spy.Calls);
 
-        var reference = new PerplexityEvaluator(w, Reference, (_, _) => spy);
+        using var reference = new PerplexityEvaluator(w, Reference, (_, _) => spy);
         Assert.IsType<ReferenceForward>(reference.Engine);
     }
 
@@ -141,7 +148,7 @@ public sealed class PerplexityEvaluatorTests
     public void Fast_kind_without_a_factory_resolves_FastForward_and_agrees_with_the_reference()
     {
         var w = RawModel.Random(new TinySpec()).ToWeights();
-        var fast = new PerplexityEvaluator(w, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 });
+        using var fast = new PerplexityEvaluator(w, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 });
         Assert.IsType<FastForward>(fast.Engine);
         var set = Samples(19, 33, 2);
         var f = new FactorSet([1, 2, 4, 8], 3, 1.2);

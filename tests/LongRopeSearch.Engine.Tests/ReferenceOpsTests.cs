@@ -94,6 +94,27 @@ public sealed class ReferenceOpsTests
         Assert.NotEqual(DotAt(7, 3), DotAt(7, 4), 3);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(37)]
+    [InlineData(256)]
+    public void Dot_and_AddScaled_equal_plain_float64_loops(int n)
+    {
+        var rng = new Random(n);
+        var a = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var b = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        double plain = 0;
+        for (int i = 0; i < n; i++) plain += (double)a[i] * b[i];
+        Assert.Equal(plain, ReferenceLinear.Dot(a, b), 13); // only the summation order differs
+
+        var acc = Enumerable.Range(0, n).Select(i => i * 0.25).ToArray();
+        var expected = acc.Select((v, i) => v + 0.3 * b[i]).ToArray();
+        ReferenceOps.AddScaled(acc, 0.3, b);
+        Assert.Equal(expected, acc); // element-wise: the very same bits
+    }
+
     [Fact]
     public void LogSumExp_does_not_overflow()
     {

@@ -54,7 +54,7 @@ internal static class EvalCommand
         using var checkpoint = Checkpoint.Open(r.Model);
         var config = checkpoint.Config;
         var lengths = CommonOptions.ParseLengths(r.Lengths, "--length", config.OriginalMaxPositionEmbeddings);
-        var evaluator = new PerplexityEvaluator(checkpoint.Weights, r.Engine);
+        using var evaluator = new PerplexityEvaluator(checkpoint.Weights, r.Engine);
         var rows = new List<JsonObject>();
         var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
 
@@ -63,8 +63,10 @@ internal static class EvalCommand
             var factors = FactorSource.Resolve(r.FactorsFile, r.Method, r.Scale, config, L);
             var set = SampleSet.Load(r.Data, L, r.Samples, config);
             var sw = Stopwatch.StartNew();
-            var result = ConsoleProgress.Run($"eval L={L}", set.Samples.Count, (long)L * set.Samples.Count,
-                progress => evaluator.Evaluate(set, factors.Factors, null, ct, progress));
+            var bar = new ConsoleProgress($"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
+            var result = evaluator.Evaluate(set, factors.Factors, null, ct,
+                new InlineProgress<EvalProgress>(p => bar.Report(p.TokensDone, $"sample {p.SamplesDone}/{p.SampleCount}")));
+            bar.Finish();
             sw.Stop();
             table.AddRow(L.ToString(), Markup.Escape(factors.Label), set.Samples.Count.ToString(),
                 result.MeanNll.ToString("F6"), result.Ppl.ToString("F4"), sw.Elapsed.TotalSeconds.ToString("F2"));

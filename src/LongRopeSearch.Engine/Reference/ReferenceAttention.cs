@@ -47,9 +47,7 @@ internal static class ReferenceAttention
             Array.Clear(s.Sum);
             for (int j = 0; j <= t; j++)
             {
-                var value = v.AsSpan(j * kvDim + g * d, d);
-                var weight = s.Scores[j];
-                for (int e = 0; e < d; e++) s.Sum[e] += weight * value[e];
+                ReferenceOps.AddScaled(s.Sum, s.Scores[j], v.AsSpan(j * kvDim + g * d, d));
             }
             var outRow = output.AsSpan(t * qDim + h * d, d);
             for (int e = 0; e < d; e++) outRow[e] = (float)(s.Sum[e] / total);

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LongRopeSearch.Model;
 
 namespace LongRopeSearch.Engine;
@@ -45,11 +46,27 @@ internal static class ReferenceLinear
         }, static _ => { });
     }
 
-    /// <summary>Σ a[i]·b[i] in float64, in index order.</summary>
+    /// <summary>
+    /// Σ a[i]·b[i] in float64. Each product of two floats is exact in float64; the sum runs in eight fixed lanes
+    /// (lane k adds i ≡ k mod 8), combined in a fixed order, then the tail in index order. Fixed-width vectors, not
+    /// Vector&lt;T&gt;, so the bits are the same on every machine, accelerated or not.
+    /// </summary>
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        double acc = 0;
-        for (int i = 0; i < a.Length; i++) acc += (double)a[i] * b[i];
+        if (b.Length < a.Length) throw new ArgumentException("b is shorter than a", nameof(b));
+        var low = Vector256<double>.Zero;  // lanes 0..3
+        var high = Vector256<double>.Zero; // lanes 4..7
+        int i = 0;
+        for (; i <= a.Length - 8; i += 8)
+        {
+            var (aLow, aHigh) = Vector256.Widen(Vector256.Create(a.Slice(i, 8)));
+            var (bLow, bHigh) = Vector256.Widen(Vector256.Create(b.Slice(i, 8)));
+            low += aLow * bLow;
+            high += aHigh * bHigh;
+        }
+        var lanes = low + high;
+        double acc = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+        for (; i < a.Length; i++) acc += (double)a[i] * b[i];
         return acc;
     }
 

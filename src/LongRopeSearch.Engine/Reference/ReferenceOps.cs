@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Engine;
@@ -62,6 +63,22 @@ internal static class ReferenceOps
             double g = gate[i];
             gate[i] = (float)(g / (1.0 + Math.Exp(-g)) * up[i]);
         }
+    }
+
+    /// <summary>
+    /// acc[e] += w·v[e] in float64. Element-wise, so the vectorized loop gives exactly the scalar loop's bits
+    /// (no fused multiply-add: the JIT never contracts a·b + c).
+    /// </summary>
+    public static void AddScaled(Span<double> acc, double w, ReadOnlySpan<float> v)
+    {
+        var weight = Vector256.Create(w);
+        int e = 0;
+        for (; e <= acc.Length - 4; e += 4)
+        {
+            var widened = Vector256.Create((double)v[e], v[e + 1], v[e + 2], v[e + 3]);
+            (Vector256.Create<double>(acc.Slice(e, 4)) + weight * widened).CopyTo(acc.Slice(e, 4));
+        }
+        for (; e < acc.Length; e++) acc[e] += w * v[e];
     }
 
     /// <summary>log Σ e^(v_i), shifted by the maximum so no term overflows.</summary>

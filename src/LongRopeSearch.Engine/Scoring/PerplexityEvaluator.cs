@@ -10,9 +10,11 @@ namespace LongRopeSearch.Engine;
 /// Perplexity of a model under a factor set: one rope table per (factor set, length), each sample's next-token NLLs
 /// from the forward pass, per-sample mean NLL, mean over samples — all sums in float64, in sample and token order,
 /// so the result is a pure function of (weights, samples, factors). The evaluator keeps no state between calls;
-/// concurrent calls are as safe as the engine's TokenNll (the reference engine's is).
+/// concurrent calls are as safe as the engine's TokenNll (the reference engine's is; the fast one serializes them).
+/// The evaluator owns its engine (also one made by a fastFactory): Dispose releases the fast engine's worker threads
+/// and buffers.
 /// </summary>
-public sealed class PerplexityEvaluator
+public sealed class PerplexityEvaluator : IDisposable
 {
     private readonly IForwardPass _engine;
 
@@ -44,10 +46,26 @@ public sealed class PerplexityEvaluator
     /// <summary>
     /// Scores every sample in order. After each one, <paramref name="continueAfterSample"/> gets (samples done,
     /// per-sample NLLs so far); returning false stops there and, if samples remained, marks the result
-    /// <see cref="EvalResult.Abandoned"/> with the mean over the samples done.
+    /// <see cref="EvalResult.Abandoned"/> with the mean over the samples done. <paramref name="progress"/> hears
+    /// after each sample.
     /// </summary>
     public EvalResult Evaluate(SampleSet samples, FactorSet factors, Func<int, IReadOnlyList<double>, bool>? continueAfterSample,
-        CancellationToken ct, IProgress<EvalProgress>? progress)
+        CancellationToken ct, IProgress<EvalProgress>? progress) =>
+        Run(samples, factors, continueAfterSample, progress, sampleTokens: null, ct);
+
+    /// <summary>
+    /// <see cref="Evaluate(SampleSet, FactorSet, Func{int, IReadOnlyList{double}, bool}?, CancellationToken)"/> over
+    /// all samples that also hands each sample's next-token NLLs to <paramref name="sampleTokens"/> (sample index,
+    /// a fresh array of L − 1 values): per-position curves, and fixture checks, without a second forward pass.
+    /// </summary>
+    public EvalResult EvaluateTokens(SampleSet samples, FactorSet factors, Action<int, double[]> sampleTokens, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sampleTokens);
+        return Run(samples, factors, continueAfterSample: null, progress: null, sampleTokens, ct);
+    }
+
+    private EvalResult Run(SampleSet samples, FactorSet factors, Func<int, IReadOnlyList<double>, bool>? continueAfterSample,
+        IProgress<EvalProgress>? progress, Action<int, double[]>? sampleTokens, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var config = Weights.Config;
@@ -73,6 +91,7 @@ public sealed class PerplexityEvaluator
             ct.ThrowIfCancellationRequested();
             _engine.TokenNll(samples.Samples[i].Tokens, rope, nll, ct);
             perSample.Add(Mean(nll));
+            sampleTokens?.Invoke(i, (double[])nll.Clone());
             progress?.Report(new EvalProgress(i + 1, samples.Samples.Count, (long)(i + 1) * length,
                 (long)samples.Samples.Count * length, clock.Elapsed));
             if (continueAfterSample is not null && !continueAfterSample(i + 1, perSample.AsReadOnly()))
@@ -97,6 +116,8 @@ public sealed class PerplexityEvaluator
         _engine.TokenNll(tokens, rope, nll, ct);
         return nll;
     }
+
+    public void Dispose() => (_engine as IDisposable)?.Dispose();
 
     /// <summary>Arithmetic mean in float64, summed in order.</summary>
     private static double Mean(IReadOnlyList<double> values)

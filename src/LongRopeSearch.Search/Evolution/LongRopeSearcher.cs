@@ -143,7 +143,7 @@ public sealed partial class LongRopeSearcher
     }
 
     /// <summary>Runs to the end of the stage (checking <paramref name="ct"/> between evaluations) and returns the best.</summary>
-    public EvaluatedCandidate Run(ICandidateEvaluator evaluator, CancellationToken ct = default, Action<EvaluatedCandidate>? onEvaluated = null)
+    public EvaluatedCandidate Run(ICandidateEvaluator evaluator, Action<EvaluatedCandidate>? onEvaluated = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(evaluator);
         while (true)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Search;
 
@@ -124,8 +125,7 @@ public sealed record AttentionFactorSetting(
     public double For(int length, int originalLength)
     {
         if (Policy == AttentionFactorPolicy.Fixed) return Value;
-        var s = (double)length / originalLength;
-        return s <= 1.0 ? 1.0 : Math.Sqrt(1.0 + Math.Log(s) / Math.Log(originalLength));
+        return AttentionFactors.LongRopeDefault((double)length / originalLength, originalLength);
     }
 }
 

@@ -52,7 +52,7 @@ internal static class ColumnChunkReader
             {
                 case PageType.DataPage:
                     var body = meta.Codec == CompressionCodec.Snappy ? Decompress(stored, header, source, pageWhat) : stored;
-                    valuesRead += ReadDataPage(body, header, layout, assembler, source, pageWhat);
+                    valuesRead += ReadDataPage(body, header, layout, assembler, meta.NumValues - valuesRead, source, pageWhat);
                     break;
                 case PageType.DictionaryPage:
                 case PageType.DataPageV2:
@@ -66,6 +66,14 @@ internal static class ColumnChunkReader
 
     private static ReadOnlySpan<byte> Decompress(ReadOnlySpan<byte> stored, PageHeader header, string source, string what)
     {
+        // A Snappy block starts with its decoded length (ULEB128). Check it before decoding so a corrupt length cannot
+        // make the decoder allocate gigabytes: it must match the page header, and Snappy cannot expand more than
+        // ~21× (a 3-byte copy op yields at most 64 bytes), so anything beyond 32× + 64 is corruption.
+        var declared = SnappyDecodedLength(stored);
+        if (declared != header.UncompressedPageSize || declared > 32L * stored.Length + 64)
+        {
+            throw new InputException(source, what, $"a Snappy block decoding to {header.UncompressedPageSize} bytes", $"a block declaring {declared}");
+        }
         byte[] body;
         try
         {
@@ -82,13 +90,29 @@ internal static class ColumnChunkReader
         return body;
     }
 
+    private static long SnappyDecodedLength(ReadOnlySpan<byte> block)
+    {
+        long length = 0;
+        for (var i = 0; i < Math.Min(block.Length, 5); i++)
+        {
+            length |= (long)(block[i] & 0x7F) << (7 * i);
+            if ((block[i] & 0x80) == 0) return length;
+        }
+        return -1;
+    }
+
     /// <summary>Decodes one v1 data page into the assembler; returns its num_values.</summary>
-    private static int ReadDataPage(ReadOnlySpan<byte> body, PageHeader header, LeafLayout layout, LevelAssembler assembler, string source, string what)
+    private static int ReadDataPage(ReadOnlySpan<byte> body, PageHeader header, LeafLayout layout, LevelAssembler assembler,
+        long valuesLeftInChunk, string source, string what)
     {
         var data = header.DataPageHeader ?? throw new InputException(source, what, "a data_page_header", "none");
         if (data.Encoding != PageEncoding.Plain) throw new InputException(source, what, "PLAIN values", data.Encoding.ToString());
         var count = data.NumValues;
-        if (count < 0) throw new InputException(source, what, "num_values ≥ 0", count.ToString());
+        // Checked before anything is allocated for the page's levels: a corrupt count must not become a huge array.
+        if (count < 0 || count > valuesLeftInChunk)
+        {
+            throw new InputException(source, what, $"num_values between 0 and {valuesLeftInChunk} (what the chunk has left)", count.ToString());
+        }
         var position = 0;
         int[]? repetition = null, definition = null; // [count] each, when the column has such levels
         if (layout.MaxRepetition > 0) repetition = ReadLevels(body, ref position, count, layout.MaxRepetition, data.RepetitionLevelEncoding, source, what + " repetition levels");

@@ -4,8 +4,10 @@ namespace LongRopeSearch.Store.Parquet;
 
 /// <summary>
 /// Column-chunk Statistics for flat columns: null_count always; min_value/max_value (PLAIN bytes) for INT32, INT64,
-/// timestamps, FLOAT and DOUBLE. Floating-point bounds follow parquet.thrift's rules for readers that prune on them:
-/// NaN never enters min/max (all-NaN chunks get none), a zero minimum is written as -0 and a zero maximum as +0.
+/// timestamps, FLOAT and DOUBLE. Floating-point bounds follow parquet.thrift's rules (a zero minimum is written as -0,
+/// a zero maximum as +0) and are left out entirely when the chunk holds a NaN: the spec keeps NaN out of min/max, but
+/// DuckDB orders NaN above every number and still prunes on max, so `WHERE ppl &gt; x` would silently drop NaN rows
+/// (seen with DuckDB 1.5). Failed evaluations may well have NaN perplexity, so such chunks get no bounds.
 /// Booleans and strings get only null_count: nothing here needs to prune on them.
 /// List columns get no Statistics (their leaf min/max say little about rows).
 /// </summary>
@@ -37,7 +39,7 @@ internal static class ColumnStatistics
         return stats;
     }
 
-    /// <summary>Min and max ignoring NaN, with the signed-zero rule; null when there is no non-NaN value.</summary>
+    /// <summary>Min and max with the signed-zero rule; null when there is no value or any value is NaN.</summary>
     private static (double Min, double Max)? Bounds(IEnumerable<double> values)
     {
         var min = double.PositiveInfinity;
@@ -45,7 +47,7 @@ internal static class ColumnStatistics
         var any = false;
         foreach (var v in values)
         {
-            if (double.IsNaN(v)) continue;
+            if (double.IsNaN(v)) return null;
             any = true;
             if (v < min) min = v;
             if (v > max) max = v;

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LongRopeSearch.Core;
+
+namespace LongRopeSearch.Engine.Bench;
+
+/// <summary>What to measure. Defaults: the lengths and GEMM shapes of the engine's performance targets.</summary>
+public sealed record EngineBenchmarkOptions
+{
+    /// <summary>Sequence lengths to evaluate (one sample each, made by concatenating documents).</summary>
+    public IReadOnlyList<int> Lengths { get; init; } = [2048, 8192, 32768];
+
+    /// <summary>Timed runs per length; the fastest is reported (the first call also warms the JIT up).</summary>
+    public int Repeats { get; init; } = 2;
+
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Rows (tokens) of the GEMM shapes; 0 skips the GEMM part.</summary>
+    public int GemmRows { get; init; } = 512;
+
+    /// <summary>(K, N) weight shapes for the GEMM part: a 7B layer's attention (4096→4096) and MLP (4096→11008).</summary>
+    public IReadOnlyList<(int K, int N)> GemmShapes { get; init; } = [(4096, 4096), (4096, 11008)];
+}
+
+/// <summary>One evaluated length.</summary>
+/// <param name="Gflop">Counted work: see <see cref="EngineBenchmark.ForwardFlops"/>.</param>
+/// <param name="PeakMemoryBytes">Peak resident set (VmHWM) while this length ran, or the process peak where it cannot be reset.</param>
+/// <param name="MeanNll">Mean next-token NLL of the sample (a sanity figure; compare with PyTorch's).</param>
+public sealed record LengthBenchmark(int Length, double Seconds, double TokensPerSecond, double Gflop, double GflopPerSecond,
+    long PeakMemoryBytes, double MeanNll);
+
+/// <summary>One GEMM shape: C[M, N] = A[M, K]·Wᵀ with W stored as <paramref name="DType"/>.</summary>
+public sealed record GemmBenchmark(int M, int K, int N, string DType, double Seconds, double GflopPerSecond);
+
+public sealed record EngineBenchmarkResult(
+    string Model,
+    string SimdLevel,
+    int Threads,
+    IReadOnlyList<LengthBenchmark> Lengths,
+    IReadOnlyList<GemmBenchmark> Gemm)
+{
+    /// <summary>How GFLOP are counted, stored with the numbers so a reader can redo them.</summary>
+    public string FlopFormula { get; init; } = EngineBenchmark.FlopFormulaText;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Writes the JSON through a temporary file and a rename.</summary>
+    public void WriteJson(string path) => AtomicFile.WriteAllText(path, ToJson());
+}

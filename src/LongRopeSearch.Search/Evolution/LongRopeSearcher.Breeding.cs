@@ -1,0 +1,128 @@
+namespace LongRopeSearch.Search;
+
+/// <summary>Making the candidates of each generation.</summary>
+public sealed partial class LongRopeSearcher
+{
+    private void BuildInitialPopulation(IReadOnlyList<SeedCandidate> seeds)
+    {
+        var tally = new DrawTally();
+        var seedCandidates = new List<Candidate>();
+        long seedDuplicates = 0;
+        foreach (var seed in seeds)
+        {
+            ArgumentNullException.ThrowIfNull(seed);
+            if (string.IsNullOrWhiteSpace(seed.Label)) throw new ArgumentException("every seed needs a label (its origin)", nameof(seeds));
+            var genome = GenomeCodec.Snap(Space, seed.Factors);
+            if (IsKnown(genome)) { seedDuplicates++; continue; }
+            seedCandidates.Add(Adopt(genome, 0, seed.Label, []));
+        }
+        var population = new List<Candidate>(seedCandidates);
+
+        // Fill with seed mutations; stop after as many consecutive give-ups as the population is large (an
+        // exhausted tiny space) instead of looping for ever.
+        long givenUp = 0;
+        int consecutiveGiveUps = 0;
+        while (population.Count < Space.Evolution.Population && consecutiveGiveUps < Space.Evolution.Population)
+        {
+            var parent = seedCandidates[_rng.NextInt(seedCandidates.Count)];
+            var child = EvolutionOperators.Mutate(Space, parent.Genome, _rng, IsKnown, tally);
+            if (child is null) { givenUp++; consecutiveGiveUps++; continue; }
+            consecutiveGiveUps = 0;
+            population.Add(Adopt(child, 0, CandidateOrigin.SeedMutation, [parent.Id]));
+        }
+
+        _pending = population;
+        _nextPending = 0;
+        Generation = 0;
+        _counters = _counters with
+        {
+            SeedDuplicates = _counters.SeedDuplicates + seedDuplicates,
+            ChildrenGivenUp = _counters.ChildrenGivenUp + givenUp,
+            DuplicateDraws = _counters.DuplicateDraws + tally.Duplicates,
+            NonMonotoneDraws = _counters.NonMonotoneDraws + tally.NonMonotone,
+        };
+    }
+
+    /// <summary>
+    /// Called when the last pending candidate is reported: breeds the next generation that yields any child, or
+    /// finishes the stage when the generations are used up.
+    /// </summary>
+    private void BreedNextGeneration()
+    {
+        _pending = [];
+        _nextPending = 0;
+        while (Generation + 1 < Space.Evolution.Generations)
+        {
+            Generation++;
+            var children = BreedChildren();
+            if (children.Count > 0)
+            {
+                _pending = children;
+                return;
+            }
+        }
+        IsFinished = true;
+    }
+
+    private List<Candidate> BreedChildren()
+    {
+        var ev = Space.Evolution;
+        var parents = _rankedFull.Take(ev.Parents).ToList();
+        var children = new List<Candidate>(ev.Mutations + ev.Crossovers);
+        var tally = new DrawTally();
+        long givenUp = 0, fallbacks = 0;
+
+        for (int j = 0; j < ev.Mutations; j++)
+        {
+            var parent = parents[_rng.NextInt(parents.Count)];
+            var child = EvolutionOperators.Mutate(Space, parent.Candidate.Genome, _rng, IsKnown, tally);
+            if (child is null) givenUp++;
+            else children.Add(Adopt(child, Generation, CandidateOrigin.Mutation, [parent.Candidate.Id]));
+        }
+
+        for (int j = 0; j < ev.Crossovers; j++)
+        {
+            // Two distinct parents: the second index is drawn among the others. With a single parent a crossover
+            // cannot exist, so the child is that parent's mutation.
+            var ia = _rng.NextInt(parents.Count);
+            var a = parents[ia];
+            if (parents.Count >= 2)
+            {
+                var ib = _rng.NextInt(parents.Count - 1);
+                var b = parents[ib >= ia ? ib + 1 : ib];
+                var cross = EvolutionOperators.Crossover(Space, a.Candidate.Genome, b.Candidate.Genome, _rng, IsKnown, tally);
+                if (cross is not null)
+                {
+                    children.Add(Adopt(cross, Generation, CandidateOrigin.Crossover, [a.Candidate.Id, b.Candidate.Id]));
+                    continue;
+                }
+            }
+            fallbacks++;
+            var mutant = EvolutionOperators.Mutate(Space, a.Candidate.Genome, _rng, IsKnown, tally);
+            if (mutant is null) givenUp++;
+            else children.Add(Adopt(mutant, Generation, CandidateOrigin.Mutation, [a.Candidate.Id]));
+        }
+
+        _counters = _counters with
+        {
+            ChildrenGivenUp = _counters.ChildrenGivenUp + givenUp,
+            CrossoverFallbacks = _counters.CrossoverFallbacks + fallbacks,
+            DuplicateDraws = _counters.DuplicateDraws + tally.Duplicates,
+            NonMonotoneDraws = _counters.NonMonotoneDraws + tally.NonMonotone,
+        };
+        return children;
+    }
+
+    private bool IsKnown(Genome genome) => _known.Contains(GenomeCodec.ToFactors(Space, genome).Key);
+
+    /// <summary>Gives a new genome an id and marks it known (pending), so no later draw repeats it.</summary>
+    private Candidate Adopt(Genome genome, int generation, string origin, long[] parentIds)
+    {
+        var c = Create(genome, generation, origin, parentIds);
+        _known.Add(c.Key);
+        return c;
+    }
+
+    private Candidate Create(Genome genome, int generation, string origin, long[] parentIds) =>
+        new(NextCandidateId++, generation, origin, parentIds, genome, GenomeCodec.ToFactors(Space, genome));
+}

@@ -1,0 +1,223 @@
+using LongRopeSearch.Core;
+using LongRopeSearch.Rope;
+
+namespace LongRopeSearch.Search;
+
+/// <summary>
+/// A whole plan: the long targets in increasing order, then the short factors, each stage a
+/// <see cref="LongRopeSearcher"/>, all drawing from one random generator that flows from stage to stage.
+/// Seeds of a stage: for the first target, the caller's; for each later target, the previous target's best
+/// rescaled to this scale (<see cref="CandidateOrigin.PreviousTarget"/>) then the caller's; for the short stage,
+/// the identity, the last target's best rescaled to the short scale max(Ls/L0, 1)
+/// (<see cref="CandidateOrigin.LongRescaled"/>), then the caller's.
+/// <para>
+/// The short stage uses the last target's attention factor: a deployed LongRoPE model ("longrope" rope_scaling)
+/// applies one attention factor to both its short and long factors, so the short factors must be scored with it.
+/// </para>
+/// Drive it like a searcher (<see cref="Next"/> / <see cref="Report"/>, or <see cref="Run"/>); take
+/// <see cref="Snapshot"/> between any two calls. A stage's transition happens inside <see cref="Report"/>, so a
+/// state always has a pending candidate unless the whole plan is finished.
+/// </summary>
+public sealed class ProgressiveSearch
+{
+    private readonly List<SearchStage> _stages;
+    private readonly ISeedProvider _seeds;
+    private readonly List<StageResult> _completed = [];
+    private readonly ulong _seed;
+    private LongRopeSearcher? _current;
+    private string _finalRng = "";
+    private long _finalNextId;
+
+    private ProgressiveSearch(List<SearchStage> stages, ISeedProvider seeds, ulong seed)
+    {
+        _stages = stages;
+        _seeds = seeds;
+        _seed = seed;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="plan"/> over <paramref name="space"/>. <paramref name="criticalPair"/> is the model's
+    /// critical pair k, needed when the space says <c>critical_dimension: true</c>.
+    /// </summary>
+    public static ProgressiveSearch Start(SearchSpace space, SearchPlan plan, ISeedProvider seeds, int? criticalPair = null)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(seeds);
+        var planned = space with { Targets = plan.Targets.ToArray(), ShortLength = plan.ShortLength };
+        if (planned.Targets.Count == 0) throw new InputException(space.Source, "targets", "at least one target length");
+        planned.Validate();
+
+        var stages = new List<SearchStage>();
+        foreach (var t in planned.Targets)
+            stages.Add(new SearchStage(stages.Count, TargetSpace.Create(planned, StageKind.Long, t, criticalPair, planned.AttentionFactor.For(t, planned.OriginalLength))));
+        if (planned.ShortLength is { } sl)
+        {
+            var af = planned.AttentionFactor.For(planned.Targets[^1], planned.OriginalLength);
+            stages.Add(new SearchStage(stages.Count, TargetSpace.Create(planned, StageKind.Short, sl, criticalPair, af)));
+        }
+
+        var search = new ProgressiveSearch(stages, seeds, space.Seed);
+        search.StartStage(0, Xoshiro256StarStar.FromSeed(space.Seed).GetState(), 0);
+        return search;
+    }
+
+    public IReadOnlyList<SearchStage> Stages => _stages;
+
+    /// <summary>Results of the finished stages, in plan order.</summary>
+    public IReadOnlyList<StageResult> Completed => _completed;
+
+    public bool IsFinished => _current is null;
+
+    /// <summary>The running stage, or null when finished.</summary>
+    public SearchStage? CurrentStage => _current is null ? null : _stages[_current.StageIndex];
+
+    /// <summary>The running stage's searcher (read it; drive the search through this object).</summary>
+    public LongRopeSearcher? CurrentSearcher => _current;
+
+    /// <summary>The evaluation wanted next, or null when the plan is finished. Does not change the state.</summary>
+    public SearchStep? Next() => _current?.Next();
+
+    /// <summary>Records the score of the candidate <see cref="Next"/> offered; may finish a stage and start the next.</summary>
+    public void Report(long candidateId, CandidateScore score)
+    {
+        var s = _current ?? throw new InvalidOperationException("the search is finished; nothing is waiting for a score");
+        s.Report(candidateId, score);
+        if (!s.IsFinished) return;
+        var stage = _stages[s.StageIndex];
+        var best = s.Best ?? throw new InvalidOperationException($"{stage.Name} finished without a full evaluation");
+        _completed.Add(new StageResult(stage, best, s.RankedFull.Take(stage.Space.Evolution.Parents).ToList(), s.Counters));
+        if (s.StageIndex + 1 < _stages.Count) StartStage(s.StageIndex + 1, s.RngState, s.NextCandidateId);
+        else
+        {
+            _finalRng = s.RngState;
+            _finalNextId = s.NextCandidateId;
+            _current = null;
+        }
+    }
+
+    /// <summary>
+    /// Runs to the end. Cancellation is checked between evaluations (and passed to the evaluator); on cancellation
+    /// the state is as before the interrupted evaluation, ready for <see cref="Snapshot"/>.
+    /// <paramref name="onEvaluated"/> runs after each evaluation is recorded (write history, take a checkpoint).
+    /// </summary>
+    public ProgressiveSearchResult Run(ICandidateEvaluator evaluator, Action<EvaluationRecord>? onEvaluated = null,
+        IProgress<SearchProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (Next() is not { } step) break;
+            var score = evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
+            Report(step.Candidate.Id, score);
+            onEvaluated?.Invoke(new EvaluationRecord(_stages[step.StageIndex], step.Candidate, score, step.Abandon));
+            progress?.Report(Progress);
+        }
+        return Result();
+    }
+
+    /// <summary>The results so far (all stages once finished).</summary>
+    public ProgressiveSearchResult Result() => new(_completed.ToList());
+
+    /// <summary>Counters of all stages so far.</summary>
+    public SearchCounters TotalCounters =>
+        _completed.Aggregate(_current?.Counters ?? new SearchCounters(), (sum, r) => sum + r.Counters);
+
+    public SearchProgress Progress => ProgressReport.For(this);
+
+    private void StartStage(int index, string rngState, long firstId)
+    {
+        var stage = _stages[index];
+        var seeds = new List<SeedCandidate>();
+        if (stage.Kind == StageKind.Long && index > 0)
+        {
+            var prev = _completed[^1];
+            seeds.Add(new SeedCandidate(CandidateOrigin.PreviousTarget, Rescale(prev, stage.Scale)));
+        }
+        if (stage.Kind == StageKind.Short)
+        {
+            var lastLong = _completed.Last(r => r.Stage.Kind == StageKind.Long);
+            seeds.Add(new SeedCandidate(CandidateOrigin.Identity, FactorSet.Identity(stage.Space.Pairs)));
+            seeds.Add(new SeedCandidate(CandidateOrigin.LongRescaled, Rescale(lastLong, Math.Max(1.0, stage.Scale))));
+        }
+        seeds.AddRange(_seeds.SeedsFor(stage) ?? []);
+        if (seeds.Count == 0)
+            throw new InvalidOperationException($"{stage.Name}: the seed provider gave no seeds, and the first target has no others");
+        _current = new LongRopeSearcher(stage.Space, seeds, rngState, firstId, index);
+    }
+
+    /// <summary>
+    /// A stage's best moved to another scale with Rope's λ' = 1 + (λ − 1)(s' − 1)/(s − 1). λ below 1 (possible only
+    /// with lower bounds under 1) is first raised to 1: pushed through a ratio above 1 it could turn negative, and an
+    /// extrapolated pair has no "fraction of the scale" to carry over. The attention factor is replaced by the
+    /// searcher with the stage's own.
+    /// </summary>
+    private static FactorSet Rescale(StageResult from, double toScale)
+    {
+        var f = from.Best.Candidate.Factors;
+        var atLeastOne = f.With(lambda: f.Lambda.Select(l => Math.Max(1.0, l)).ToArray());
+        return FactorSetRescale.ToScale(atLeastOne, from.Stage.Scale, toScale, f.AttentionFactor);
+    }
+
+    /// <summary>The complete state, a deep copy.</summary>
+    public ProgressiveSearchState Snapshot() => new()
+    {
+        Seed = _seed,
+        Stages = _stages.Select(s => s.Space).ToList(),
+        Completed = _completed.Select(r => new StageResultState
+        {
+            StageIndex = r.Stage.Index,
+            Best = StateCodec.ToState(r.Best),
+            Top = r.Top.Select(StateCodec.ToState).ToList(),
+            Counters = r.Counters,
+        }).ToList(),
+        Current = _current?.Snapshot(),
+        Rng = _current?.RngState ?? _finalRng,
+        NextCandidateId = _current?.NextCandidateId ?? _finalNextId,
+    };
+
+    /// <summary>
+    /// Continues from <paramref name="state"/>. <paramref name="seeds"/> must be the provider the search started
+    /// with (it is asked again for stages not started yet).
+    /// </summary>
+    public static ProgressiveSearch Restore(ProgressiveSearchState state, ISeedProvider seeds)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(seeds);
+        const string src = StateCodec.Source;
+        if (state.Format != ProgressiveSearchState.CurrentFormat)
+            throw new InputException(src, "format", $"progressive search state format {ProgressiveSearchState.CurrentFormat}", state.Format.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (state.Stages is not { Count: > 0 }) throw new InputException(src, "stages", "at least one stage");
+        var stages = new List<SearchStage>();
+        foreach (var space in state.Stages)
+        {
+            if (space is null) throw new InputException(src, $"stages[{stages.Count}]", "a stage space");
+            space.CheckConsistent(src);
+            stages.Add(new SearchStage(stages.Count, space));
+        }
+        var search = new ProgressiveSearch(stages, seeds, state.Seed);
+        foreach (var r in state.Completed ?? [])
+        {
+            if (r is null || r.StageIndex != search._completed.Count)
+                throw new InputException(src, "completed", "results of stages 0, 1, 2 ... in order");
+            var stage = stages[r.StageIndex];
+            search._completed.Add(new StageResult(stage, StateCodec.ToEvaluated(stage.Space, r.Best),
+                (r.Top ?? []).Select(t => StateCodec.ToEvaluated(stage.Space, t)).ToList(), r.Counters ?? new SearchCounters()));
+        }
+        if (state.Current is { } cur)
+        {
+            if (cur.StageIndex != search._completed.Count || cur.StageIndex >= stages.Count)
+                throw new InputException(src, "current.stage_index", $"the first unfinished stage, {search._completed.Count}", cur.StageIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var expected = stages[cur.StageIndex].Space;
+            if (cur.Space is null || cur.Space.Kind != expected.Kind || cur.Space.Length != expected.Length)
+                throw new InputException(src, "current.space", $"the space of stage {cur.StageIndex} ({stages[cur.StageIndex].Name})");
+            search._current = LongRopeSearcher.Restore(cur);
+        }
+        else if (search._completed.Count != stages.Count)
+            throw new InputException(src, "current", "the running stage (some stages are not finished)");
+        search._finalRng = state.Rng ?? "";
+        search._finalNextId = state.NextCandidateId;
+        return search;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+using LongRopeSearch.Core;
+
+namespace LongRopeSearch.Search;
+
+/// <summary>
+/// Reads a search-space JSON file (schema: search-spaces/README.md). Every member is optional and defaults to
+/// LongRoPE's settings; unknown members are errors. Lengths may be token counts or multiples of L0 ("8x").
+/// </summary>
+public static class SearchSpaceFile
+{
+    /// <summary>Reads and validates <paramref name="path"/> for a model with <paramref name="pairs"/> rotary pairs and original context <paramref name="originalLength"/>.</summary>
+    public static SearchSpace Load(string path, int pairs, int originalLength)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, "", "a readable search-space JSON file", ex.Message, ex);
+        }
+        return Parse(text, path, pairs, originalLength);
+    }
+
+    /// <summary>As <see cref="Load"/>, from text; <paramref name="source"/> is named in errors.</summary>
+    public static SearchSpace Parse(string json, string source, int pairs, int originalLength)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
+        catch (JsonException ex)
+        {
+            throw new InputException(source, "", "valid JSON", $"a syntax error at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {ex.Message}", ex);
+        }
+        using (doc)
+        {
+            var space = Read(new JsonObjectReader(source, doc.RootElement), pairs, originalLength);
+            space.Validate();
+            return space;
+        }
+    }
+
+    private static SearchSpace Read(JsonObjectReader r, int pairs, int l0)
+    {
+        var defaults = new SearchSpace { Source = r.Source, Pairs = pairs, OriginalLength = l0 };
+        var lambda = ReadBounds(r.Object("lambda")) ?? defaults.Lambda;
+        var shortObj = r.Object("short");
+        int? shortLength = null;
+        var shortLambda = new LambdaBounds { MaxScaleMultiplier = lambda.MaxScaleMultiplier };
+        if (shortObj is not null)
+        {
+            shortLength = shortObj.Get("length") is { } len ? ReadLength(shortObj, len, shortObj.Field("length"), l0)
+                : throw new InputException(r.Source, shortObj.Field("length"), "the short search length (tokens or \"2x\")", "the field is missing");
+            shortLambda = ReadBounds(shortObj.Object("lambda")) ?? shortLambda;
+            shortObj.RejectUnknown();
+        }
+
+        var targets = r.Array("targets")?.Select((e, i) => ReadLength(r, e, $"{r.Field("targets")}[{i}]", l0)).ToArray();
+        var nHat = r.Array("n_hat_choices")?.Select((e, i) =>
+            e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var n) ? n
+                : throw new InputException(r.Source, $"n_hat_choices[{i}]", "an integer", JsonObjectReader.Show(e))).ToArray();
+
+        var space = defaults with
+        {
+            Targets = targets ?? defaults.Targets,
+            ShortLength = shortLength,
+            Lambda = lambda,
+            ShortLambda = shortLambda,
+            Step = r.Decimal("step") ?? defaults.Step,
+            Monotone = r.Bool("monotone") ?? defaults.Monotone,
+            NHatChoices = nHat ?? defaults.NHatChoices,
+            CriticalDimension = ReadCritical(r),
+            AttentionFactor = ReadAttentionFactor(r.Object("attention_factor")) ?? defaults.AttentionFactor,
+            Evolution = ReadEvolution(r, defaults.Evolution),
+            Seed = r.UInt64("seed") ?? defaults.Seed,
+        };
+        r.RejectUnknown();
+        return space;
+    }
+
+    private static EvolutionSettings ReadEvolution(JsonObjectReader r, EvolutionSettings d)
+    {
+        var abandon = d.EarlyAbandon;
+        if (r.Object("early_abandon") is { } a)
+        {
+            abandon = new EarlyAbandonSettings(a.Bool("enabled") ?? abandon.Enabled, a.Double("margin") ?? abandon.Margin, a.Int("min_samples") ?? abandon.MinSamples);
+            a.RejectUnknown();
+        }
+        return new EvolutionSettings
+        {
+            Population = r.Int("population") ?? d.Population,
+            Generations = r.Int("generations") ?? d.Generations,
+            Parents = r.Int("parents") ?? d.Parents,
+            Mutations = r.Int("mutations") ?? d.Mutations,
+            Crossovers = r.Int("crossovers") ?? d.Crossovers,
+            MutationProbability = r.Double("mutation_probability") ?? d.MutationProbability,
+            MaxMutationTries = r.Int("max_mutation_tries") ?? d.MaxMutationTries,
+            MaxCrossoverTries = r.Int("max_crossover_tries") ?? d.MaxCrossoverTries,
+            Samples = r.Int("samples") ?? d.Samples,
+            EarlyAbandon = abandon,
+        };
+    }
+
+    private static LambdaBounds? ReadBounds(JsonObjectReader? r)
+    {
+        if (r is null) return null;
+        var b = new LambdaBounds();
+        if (r.Get("min") is { } min)
+            b = min.ValueKind == JsonValueKind.Array ? b with { MinPerPair = ReadDecimals(r, min, "min") } : b with { Min = r.ToDecimal(min, r.Field("min")) };
+        var max = r.Get("max");
+        var multiplier = r.Decimal("max_scale_multiplier");
+        if (max is { } && multiplier is not null)
+            throw new InputException(r.Source, r.Field("max"), "either max or max_scale_multiplier, not both", "both");
+        if (max is { } mx)
+            b = mx.ValueKind == JsonValueKind.Array ? b with { MaxPerPair = ReadDecimals(r, mx, "max") } : b with { Max = r.ToDecimal(mx, r.Field("max")) };
+        if (multiplier is { } m) b = b with { MaxScaleMultiplier = m };
+        r.RejectUnknown();
+        return b;
+    }
+
+    private static decimal[] ReadDecimals(JsonObjectReader r, JsonElement array, string name) =>
+        array.EnumerateArray().Select((e, i) => r.ToDecimal(e, $"{r.Field(name)}[{i}]")).ToArray();
+
+    private static CriticalDimensionSetting ReadCritical(JsonObjectReader r)
+    {
+        if (r.Get("critical_dimension") is not { } v) return CriticalDimensionSetting.Off;
+        return v.ValueKind switch
+        {
+            JsonValueKind.False => CriticalDimensionSetting.Off,
+            JsonValueKind.True => new CriticalDimensionSetting(CriticalDimensionMode.FromModel),
+            JsonValueKind.Number when v.TryGetInt32(out var k) => new CriticalDimensionSetting(CriticalDimensionMode.Explicit, k),
+            _ => throw r.Wrong("critical_dimension", "false, true (the model's critical pair) or a pair index", v),
+        };
+    }
+
+    private static AttentionFactorSetting? ReadAttentionFactor(JsonObjectReader? r)
+    {
+        if (r is null) return null;
+        var policy = r.String("policy") ?? "longrope-default";
+        var value = r.Double("value");
+        r.RejectUnknown();
+        return policy switch
+        {
+            "longrope-default" when value is null => new AttentionFactorSetting(AttentionFactorPolicy.LongRopeDefault),
+            "longrope-default" => throw new InputException(r.Source, r.Field("value"), "no value with policy \"longrope-default\" (use \"fixed\")", "a value"),
+            "fixed" => new AttentionFactorSetting(AttentionFactorPolicy.Fixed,
+                value ?? throw new InputException(r.Source, r.Field("value"), "the fixed attention factor", "the field is missing")),
+            _ => throw new InputException(r.Source, r.Field("policy"), "\"longrope-default\" or \"fixed\"", $"\"{policy}\""),
+        };
+    }
+
+    /// <summary>A length: a positive integer of tokens, or "&lt;m&gt;x" for m·L0 (e.g. "8x", "0.5x"), which must be whole.</summary>
+    private static int ReadLength(JsonObjectReader r, JsonElement v, string field, int l0)
+    {
+        const string expected = "a length in tokens or a multiple of the original length such as \"8x\"";
+        if (v.ValueKind == JsonValueKind.Number)
+            return v.TryGetInt32(out var n) && n > 0 ? n : throw new InputException(r.Source, field, expected, JsonObjectReader.Show(v));
+        if (v.ValueKind != JsonValueKind.String) throw new InputException(r.Source, field, expected, JsonObjectReader.Show(v));
+        var s = v.GetString()!.Trim();
+        if (!s.EndsWith('x') || !decimal.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var m) || m <= 0)
+            throw new InputException(r.Source, field, expected, JsonObjectReader.Show(v));
+        var tokens = m * l0;
+        if (tokens != decimal.Truncate(tokens) || tokens > int.MaxValue)
+            throw new InputException(r.Source, field, $"a multiple giving a whole number of tokens below 2^31 (L0 = {l0})", $"{JsonObjectReader.Show(tokens)} tokens");
+        return (int)tokens;
+    }
+}

@@ -1,0 +1,59 @@
+using Xunit;
+using LongRopeSearch.Engine.Kernels;
+using static LongRopeSearch.Engine.Tests.KernelTestData;
+
+namespace LongRopeSearch.Engine.Tests;
+
+public sealed unsafe class KernelAttentionTests
+{
+    private static float[] Fast(SimdLevel level, int threads, float[] q, float[] k, float[] v, int length, int heads, int kvHeads, int d)
+    {
+        using var pool = new WorkerPool(threads);
+        var attention = new CausalAttention(pool, level);
+        int kvDim = kvHeads * d, stride = CausalAttention.RoundUpKeys(length) + 3; // an odd stride on purpose
+        var kT = new float[kvDim * stride]; // [kv_dim, stride]
+        for (int t = 0; t < length; t++)
+            for (int c = 0; c < kvDim; c++) kT[c * stride + t] = k[t * kvDim + c];
+        var o = (float[])q.Clone(); // in place, as the engine runs it
+        fixed (float* op = o, kp = kT, vp = v)
+            attention.Run(op, heads * d, kp, stride, vp, kvDim, op, heads * d, length, heads, kvHeads, d, 1f / MathF.Sqrt(d));
+        return o;
+    }
+
+    public static TheoryData<SimdLevel, int, int, int, int> Cases()
+    {
+        var data = new TheoryData<SimdLevel, int, int, int, int>();
+        var cases = new (int L, int H, int Kv, int D)[] { (1, 2, 2, 16), (5, 4, 2, 16), (64, 2, 1, 32), (65, 3, 3, 16), (300, 4, 2, 64), (130, 6, 2, 16), (77, 8, 1, 8) };
+        foreach (var level in Levels())
+            foreach (var (l, h, kv, d) in cases)
+                data.Add(level, l, h, kv, d);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_row_by_row_softmax(SimdLevel level, int length, int heads, int kvHeads, int d)
+    {
+        var rng = new Random(length * 31 + heads * 7 + d);
+        // Scale 2 gives peaked softmax rows, so a wrong causal bound or max shift shows.
+        var q = Uniform(rng, length * heads * d, 2);
+        var k = Uniform(rng, length * kvHeads * d, 2);
+        var v = Uniform(rng, length * kvHeads * d);
+        var expected = AttentionReference.Run(q, k, v, length, heads, kvHeads, d);
+        var actual = Fast(level, 2, q, k, v, length, heads, kvHeads, d);
+        AssertClose(expected, actual, 2e-5, 1, $"{level} L{length} H{heads}/{kvHeads} d{d}");
+    }
+
+    [Fact]
+    public void Bits_do_not_depend_on_thread_count()
+    {
+        var rng = new Random(3);
+        int length = 290, heads = 4, kvHeads = 2, d = 32;
+        var q = Uniform(rng, length * heads * d, 2);
+        var k = Uniform(rng, length * kvHeads * d, 2);
+        var v = Uniform(rng, length * kvHeads * d);
+        var one = Fast(SimdLevels.Best, 1, q, k, v, length, heads, kvHeads, d);
+        var three = Fast(SimdLevels.Best, 3, q, k, v, length, heads, kvHeads, d);
+        Assert.True(BitsEqual(one, three));
+    }
+}

@@ -1,0 +1,138 @@
+using LongRopeSearch.Core;
+using LongRopeSearch.Search;
+using LongRopeSearch.TestSupport;
+using Xunit;
+
+namespace LongRopeSearch.Search.Tests;
+
+public class SearchSpaceFileTests
+{
+    private static SearchSpace Parse(string json, int pairs = 32, int l0 = 256) => SearchSpaceFile.Parse(json, "space.json", pairs, l0);
+
+    private static InputException Fails(string json, int pairs = 32, int l0 = 256) =>
+        Assert.Throws<InputException>(() => Parse(json, pairs, l0));
+
+    [Fact]
+    public void An_empty_object_gives_longrope_defaults()
+    {
+        var s = Parse("{}");
+        Assert.Equal(64, s.Evolution.Population);
+        Assert.Equal(40, s.Evolution.Generations);
+        Assert.Equal(32, s.Evolution.Parents);
+        Assert.Equal(16, s.Evolution.Mutations);
+        Assert.Equal(16, s.Evolution.Crossovers);
+        Assert.Equal(0.3, s.Evolution.MutationProbability);
+        Assert.Equal(0.01m, s.Step);
+        Assert.True(s.Monotone);
+        Assert.Equal(1.25m, s.Lambda.MaxScaleMultiplier);
+        Assert.Equal([0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256], s.NHatChoices);
+        Assert.Equal(AttentionFactorPolicy.LongRopeDefault, s.AttentionFactor.Policy);
+        Assert.True(s.Evolution.EarlyAbandon.Enabled);
+    }
+
+    [Fact]
+    public void Lengths_accept_tokens_and_multiples_of_L0()
+    {
+        var s = Parse("""{"targets": ["8x", 4096], "short": {"length": "1.5x"}}""");
+        Assert.Equal([2048, 4096], s.Targets);
+        Assert.Equal(384, s.ShortLength);
+    }
+
+    [Fact]
+    public void Explicit_bounds_and_per_pair_arrays_are_read_exactly()
+    {
+        var s = Parse("""{"lambda": {"min": 1.0, "max": [2,2,2,2,3,3,3,3]}, "step": 0.05}""", pairs: 8);
+        Assert.Equal(0.05m, s.Step);
+        Assert.Equal([2m, 2m, 2m, 2m, 3m, 3m, 3m, 3m], s.Lambda.MaxPerPair);
+        var ts = TargetSpace.Create(s, StageKind.Long, 1024, null, 1.0);
+        Assert.Equal([20, 20, 20, 20, 40, 40, 40, 40], ts.HighIndex);
+    }
+
+    [Theory]
+    [InlineData("""{"parents": 65}""", "parents")]
+    [InlineData("""{"mutations": 0, "crossovers": 0}""", "mutations")]
+    [InlineData("""{"mutation_probability": 1.5}""", "mutation_probability")]
+    [InlineData("""{"step": 0}""", "step")]
+    [InlineData("""{"lambda": {"min": 3, "max": 2}, "targets": ["8x"]}""", "lambda")]
+    [InlineData("""{"lambda": {"min": -1}}""", "lambda.min")]
+    [InlineData("""{"lambda": {"max": 20, "max_scale_multiplier": 1.25}}""", "lambda.max")]
+    [InlineData("""{"populaton": 64}""", "populaton")]
+    [InlineData("""{"early_abandon": {"margin": -0.1}}""", "early_abandon.margin")]
+    [InlineData("""{"early_abandon": {"enabled": true, "margn": 0.1}}""", "early_abandon.margn")]
+    [InlineData("""{"targets": [128]}""", "targets[0]")]
+    [InlineData("""{"targets": ["16x", "8x"]}""", "targets[1]")]
+    [InlineData("""{"targets": ["eight"]}""", "targets[0]")]
+    [InlineData("""{"short": {"length": "0.3x"}}""", "short.length")]
+    [InlineData("""{"targets": ["8x"], "short": {"length": "8x"}}""", "short.length")]
+    [InlineData("""{"n_hat_choices": [0, 4, 4]}""", "n_hat_choices[2]")]
+    [InlineData("""{"critical_dimension": 40}""", "critical_dimension")]
+    [InlineData("""{"critical_dimension": true, "lambda": {"min": 0.5}}""", "lambda.min")]
+    [InlineData("""{"attention_factor": {"policy": "yarn"}}""", "attention_factor.policy")]
+    [InlineData("""{"attention_factor": {"policy": "fixed"}}""", "attention_factor.value")]
+    [InlineData("""{"population": 64.5}""", "population")]
+    [InlineData("""{"seed": -1}""", "seed")]
+    public void Bad_settings_name_the_file_and_field(string json, string field)
+    {
+        var ex = Fails(json);
+        Assert.Equal("space.json", ex.Origin);
+        Assert.Equal(field, ex.Field);
+        Assert.StartsWith("space.json: " + field, ex.Message);
+    }
+
+    [Fact]
+    public void Per_pair_arrays_must_match_the_model()
+    {
+        var ex = Fails("""{"lambda": {"max": [2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2]}}""", pairs: 32);
+        Assert.Contains("the search space has 16 pairs, the model has 32", ex.Message);
+        Assert.Equal("lambda.max", ex.Field);
+    }
+
+    [Fact]
+    public void Monotone_bounds_must_not_decrease()
+    {
+        var ex = Fails("""{"lambda": {"max": [3,3,2,3]}}""", pairs: 4);
+        Assert.Equal("lambda.max[2]", ex.Field);
+    }
+
+    [Fact]
+    public void Malformed_json_reports_the_line()
+    {
+        var ex = Fails("{\n  \"population\": 64,\n  oops\n}");
+        Assert.Contains("line 3", ex.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_an_input_error()
+    {
+        using var dir = new TempDir();
+        var ex = Assert.Throws<InputException>(() => SearchSpaceFile.Load(dir.File("nope.json"), 32, 256));
+        Assert.Equal(dir.File("nope.json"), ex.Origin);
+    }
+
+    [Fact]
+    public void The_tiny_checkpoint_space_loads_with_its_settings()
+    {
+        var s = SearchSpaceFile.Load(RepoPaths.Combine("search-spaces", "tiny-brown.json"), 32, 256);
+        Assert.Equal([2048, 4096], s.Targets);
+        Assert.Equal(512, s.ShortLength);
+        Assert.Equal((64, 40, 32, 16, 16, 4), (s.Evolution.Population, s.Evolution.Generations, s.Evolution.Parents, s.Evolution.Mutations, s.Evolution.Crossovers, s.Evolution.Samples));
+        Assert.Equal(1UL, s.Seed);
+        var ts = TargetSpace.Create(s, StageKind.Long, 4096, null, 1.0);
+        Assert.Equal(20.0, ts.GridValue(ts.HighIndex[^1]));   // 1.25 · 16
+    }
+
+    [Theory]
+    [InlineData("llama2-7b-128k.json", new[] { 131072 }, 64, 5, null)]
+    [InlineData("llama2-7b-256k.json", new[] { 131072, 262144 }, 64, 5, null)]
+    [InlineData("llama2-7b-2048k.json", new[] { 262144, 2097152 }, 32, 3, 8192)]
+    public void The_llama2_spaces_load(string file, int[] targets, int population, int samples, int? shortLength)
+    {
+        var s = SearchSpaceFile.Load(RepoPaths.Combine("search-spaces", file), 64, 4096);
+        Assert.Equal(targets, s.Targets);
+        Assert.Equal(population, s.Evolution.Population);
+        Assert.Equal(samples, s.Evolution.Samples);
+        Assert.Equal(shortLength, s.ShortLength);
+        var last = TargetSpace.Create(s, StageKind.Long, targets[^1], null, 1.0);
+        Assert.Equal(1.25 * targets[^1] / 4096, last.GridValue(last.HighIndex[^1]));
+    }
+}
