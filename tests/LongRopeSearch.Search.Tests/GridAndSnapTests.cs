@@ -60,18 +60,6 @@ public class GridAndSnapTests
     }
 
     [Fact]
-    public void Rescale_keeps_one_and_maps_s_to_s_prime()
-    {
-        var f = new FactorSet([1.0, 3.0, 8.0], nHat: 4, attentionFactor: 1.2);
-        var r = FactorRescale.Rescale(f, 8, 16);
-        Assert.Equal(1.0, r.Lambda[0]);
-        Assert.Equal(1 + 2.0 * 15 / 7, r.Lambda[1], 12);
-        Assert.Equal(16.0, r.Lambda[2], 12);
-        Assert.Equal(4, r.NHat);
-        Assert.Equal(1.2, r.AttentionFactor);
-    }
-
-    [Fact]
     public void Critical_dimension_derives_lower_pairs_from_the_ntk_curve()
     {
         var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.FromModel) };

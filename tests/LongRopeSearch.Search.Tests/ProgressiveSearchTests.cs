@@ -79,6 +79,17 @@ public class ProgressiveSearchTests
         Assert.Contains("targets", ex.Message);
     }
 
+    [Fact]
+    public void A_seed_provider_failing_at_a_stage_transition_makes_the_search_refuse_further_use()
+    {
+        var space = TestSpaces.Small();
+        var provider = SeedProvider.FromDelegate(stage => stage.Index == 0 ? TestSpaces.Baselines(TestSpaces.Pairs, stage.Scale) : throw new IOException("baselines unavailable"));
+        var search = ProgressiveSearch.Start(space, SearchPlan.FromSpace(space), provider);
+        Assert.Throws<IOException>(() => search.Run(new SyntheticEvaluator(4)));
+        Assert.Throws<InvalidOperationException>(() => search.Next());
+        Assert.Throws<InvalidOperationException>(() => search.Snapshot());
+    }
+
     /// <summary>IProgress that reports synchronously (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SyncProgress(Action<SearchProgress> report) : IProgress<SearchProgress>
     {

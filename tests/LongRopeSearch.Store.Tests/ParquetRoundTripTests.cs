@@ -42,6 +42,41 @@ public sealed class ParquetRoundTripTests
     }
 
     [Fact]
+    public void Many_rows_with_default_pages_round_trip()
+    {
+        // 60k rows in 3 row groups with the default page limit: multi-page chunks, long level runs (blocks of nulls,
+        // stretches of empty lists) that the RLE runs of the level encoding must carry.
+        var schema = new ParquetSchema(
+            new ParquetColumn("id", ParquetColumnKind.Int64),
+            new ParquetColumn("ppl", ParquetColumnKind.Double, IsOptional: true),
+            new ParquetColumn("lambda", ParquetColumnKind.FloatList, IsOptional: true));
+        var groups = Enumerable.Range(0, 3).Select(g =>
+        {
+            const int rows = 20_000;
+            var ids = Enumerable.Range(0, rows).Select(i => (long)(g * rows + i)).ToArray();
+            var ppl = ids.Select(id => id / 1000 % 3 == 0 ? null : (double?)(id * 0.5)).ToArray();
+            var lambda = ids.Select(id => (id / 700 % 4) switch
+            {
+                0 => null,
+                1 => [],
+                _ => Enumerable.Range(0, (int)(id % 9)).Select(k => (float)(id + k)).ToArray(),
+            }).ToArray();
+            return new ParquetRowGroup(schema, rows).Set("id", ids).Set("ppl", ppl).Set("lambda", lambda);
+        }).ToList();
+
+        var reader = RoundTrip(schema, groups, new ParquetWriteOptions());
+
+        Assert.Equal(60_000, reader.RowCount);
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var read = reader.ReadRowGroup(g);
+            Assert.Equal(groups[g].Get<long>("id"), read.Get<long>("id"));
+            Assert.Equal(groups[g].Get<double?>("ppl"), read.Get<double?>("ppl"));
+            Assert.Equal(groups[g].Get<float[]>("lambda"), read.Get<float[]>("lambda"));
+        }
+    }
+
+    [Fact]
     public void Edge_values_survive_exactly()
     {
         var schema = new ParquetSchema(

@@ -17,10 +17,10 @@ namespace LongRopeSearch.Engine.Kernels;
 internal sealed unsafe class CausalAttention
 {
     /// <summary>Keys per tile.</summary>
-    public const int KeyTile = 64;
+    public const int KeyTile = 128;
 
-    /// <summary>Query rows per task (all heads of a group together), about one key tile.</summary>
-    public const int RowsPerTask = 64;
+    /// <summary>Query rows per task (all heads of a group together): about one key tile, a multiple of the 6-row micro-tile.</summary>
+    public const int RowsPerTask = 60;
 
     private readonly WorkerPool _pool;
     private readonly AttentionJob _job;
@@ -125,14 +125,13 @@ internal sealed unsafe class CausalAttention
                     int valid = Math.Clamp(i - j0 + 1, 0, nk); // causal bound: keys j ≤ i
                     if (valid > 0)
                     {
-                        float mNew = Math.Max(m[r], ExpSum.Max(sr, valid));
+                        float mNew = Math.Max(m[r], ExpSum.Max(_level, sr, valid));
                         float sum = ExpSum.ExpShiftInPlace(_level, sr, valid, mNew);
                         if (mNew != m[r])
                         {
                             float alpha = MathF.Exp(m[r] - mNew); // 0 on the first tile (m = −∞, acc = 0)
                             l[r] *= alpha;
-                            float* ar = acc + r * d;
-                            for (int c = 0; c < d; c++) ar[c] *= alpha;
+                            ExpSum.Scale(acc + r * d, d, alpha);
                             m[r] = mNew;
                         }
                         l[r] += sum;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LongRopeSearch.Engine.Kernels;
@@ -7,7 +8,7 @@ internal static unsafe class ExpSum
 {
     /// <summary>
     /// Replaces x[0, n) by exp(x − shift) and returns their sum (vector lanes summed in a fixed order, then the tail),
-    /// so the result is the same on every run at a given level.
+    /// so the result is the same on every run at a given level. Inputs must be finite and ≤ shift + 88.
     /// </summary>
     public static float ExpShiftInPlace(SimdLevel level, float* x, int n, float shift)
     {
@@ -19,7 +20,7 @@ internal static unsafe class ExpSum
             var sv = Vector512.Create(shift);
             for (; i + 16 <= n; i += 16)
             {
-                var e = Vector512.Exp(Vector512.Load(x + i) - sv);
+                var e = FastExp.Exp(Vector512.Load(x + i) - sv);
                 e.Store(x + i);
                 acc += e;
             }
@@ -31,7 +32,7 @@ internal static unsafe class ExpSum
             var sv = Vector256.Create(shift);
             for (; i + 8 <= n; i += 8)
             {
-                var e = Vector256.Exp(Vector256.Load(x + i) - sv);
+                var e = FastExp.Exp(Vector256.Load(x + i) - sv);
                 e.Store(x + i);
                 acc += e;
             }
@@ -46,6 +47,43 @@ internal static unsafe class ExpSum
         return sum;
     }
 
-    /// <summary>max of x[0, n), n ≥ 1 (exact whatever the order).</summary>
-    public static float Max(float* x, int n) => System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(x, n));
+    /// <summary>max of x[0, n), n ≥ 1 (exact whatever the order; inputs are finite).</summary>
+    public static float Max(SimdLevel level, float* x, int n)
+    {
+        int i = 0;
+        float max = float.NegativeInfinity;
+        if (level == SimdLevel.Vector512 && n >= 16)
+        {
+            var m = Vector512.Load(x);
+            for (i = 16; i + 16 <= n; i += 16) m = Vector512.Max(m, Vector512.Load(x + i));
+            max = HorizontalMax(Vector256.Max(m.GetLower(), m.GetUpper()));
+        }
+        else if (level == SimdLevel.Vector256 && n >= 8)
+        {
+            var m = Vector256.Load(x);
+            for (i = 8; i + 8 <= n; i += 8) m = Vector256.Max(m, Vector256.Load(x + i));
+            max = HorizontalMax(m);
+        }
+        for (; i < n; i++) max = Math.Max(max, x[i]);
+        return max;
+    }
+
+    private static float HorizontalMax(Vector256<float> m)
+    {
+        var h = Vector128.Max(m.GetLower(), m.GetUpper());
+        return Math.Max(Math.Max(h.GetElement(0), h.GetElement(1)), Math.Max(h.GetElement(2), h.GetElement(3)));
+    }
+
+    /// <summary>x[0, n) ×= s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scale(float* x, int n, float s)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var sv = Vector256.Create(s);
+            for (; i + 8 <= n; i += 8) (Vector256.Load(x + i) * sv).Store(x + i);
+        }
+        for (; i < n; i++) x[i] *= s;
+    }
 }

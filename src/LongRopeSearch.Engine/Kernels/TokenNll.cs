@@ -10,7 +10,7 @@ internal static unsafe class TokenNll
     public static double OfRow(SimdLevel level, float* logits, int vocab, int target)
     {
         float targetLogit = logits[target];
-        float max = ExpSum.Max(logits, vocab);
+        float max = ExpSum.Max(level, logits, vocab);
         float sum = ExpSum.ExpShiftInPlace(level, logits, vocab, max);
         return Math.Log(sum) + max - targetLogit;
     }

@@ -27,6 +27,7 @@ public sealed class ProgressiveSearch
     private LongRopeSearcher? _current;
     private string _finalRng = "";
     private long _finalNextId;
+    private bool _faulted;
 
     private ProgressiveSearch(List<SearchStage> stages, ISeedProvider seeds, ulong seed)
     {
@@ -76,24 +77,46 @@ public sealed class ProgressiveSearch
     public LongRopeSearcher? CurrentSearcher => _current;
 
     /// <summary>The evaluation wanted next, or null when the plan is finished. Does not change the state.</summary>
-    public SearchStep? Next() => _current?.Next();
+    public SearchStep? Next()
+    {
+        ThrowIfFaulted();
+        return _current?.Next();
+    }
 
-    /// <summary>Records the score of the candidate <see cref="Next"/> offered; may finish a stage and start the next.</summary>
+    /// <summary>
+    /// Records the score of the candidate <see cref="Next"/> offered; may finish a stage and start the next. If
+    /// starting the next stage fails (the seed provider threw), this object refuses further use: restore from the
+    /// last snapshot.
+    /// </summary>
     public void Report(long candidateId, CandidateScore score)
     {
+        ThrowIfFaulted();
         var s = _current ?? throw new InvalidOperationException("the search is finished; nothing is waiting for a score");
         s.Report(candidateId, score);
         if (!s.IsFinished) return;
         var stage = _stages[s.StageIndex];
         var best = s.Best ?? throw new InvalidOperationException($"{stage.Name} finished without a full evaluation");
         _completed.Add(new StageResult(stage, best, s.RankedFull.Take(stage.Space.Evolution.Parents).ToList(), s.Counters));
-        if (s.StageIndex + 1 < _stages.Count) StartStage(s.StageIndex + 1, s.RngState, s.NextCandidateId);
+        if (s.StageIndex + 1 < _stages.Count)
+        {
+            try { StartStage(s.StageIndex + 1, s.RngState, s.NextCandidateId); }
+            catch
+            {
+                _faulted = true;
+                throw;
+            }
+        }
         else
         {
             _finalRng = s.RngState;
             _finalNextId = s.NextCandidateId;
             _current = null;
         }
+    }
+
+    private void ThrowIfFaulted()
+    {
+        if (_faulted) throw new InvalidOperationException("the search failed while starting a stage; restore it from the last snapshot");
     }
 
     /// <summary>
@@ -161,7 +184,13 @@ public sealed class ProgressiveSearch
     }
 
     /// <summary>The complete state, a deep copy.</summary>
-    public ProgressiveSearchState Snapshot() => new()
+    public ProgressiveSearchState Snapshot()
+    {
+        ThrowIfFaulted();
+        return SnapshotState();
+    }
+
+    private ProgressiveSearchState SnapshotState() => new()
     {
         Seed = _seed,
         Stages = _stages.Select(s => s.Space).ToList(),

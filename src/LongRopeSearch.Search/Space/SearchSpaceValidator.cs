@@ -13,7 +13,7 @@ internal static class SearchSpaceValidator
     {
         var src = space.Source;
         if (space.Pairs < 1) throw new InputException(src, "pairs", "a model with at least one rotary pair", Show(space.Pairs));
-        if (space.OriginalLength < 1) throw new InputException(src, "original_length", "a positive original context length", Show(space.OriginalLength));
+        if (space.OriginalLength < 2) throw new InputException(src, "original_length", "an original context length of at least 2 tokens", Show(space.OriginalLength));
 
         ValidateLengths(space);
         if (space.Step <= 0) throw new InputException(src, "step", "a positive number", Show(space.Step));

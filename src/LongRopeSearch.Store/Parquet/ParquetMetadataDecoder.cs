@@ -166,7 +166,12 @@ internal static class ParquetMetadataDecoder
                 case 3 when type == CompactType.I64: g.NumRows = r.ReadI64(); break;
                 case 5 when type == CompactType.I64: g.FileOffset = r.ReadI64(); break;
                 case 6 when type == CompactType.I64: g.TotalCompressedSize = r.ReadI64(); break;
-                case 7 when type == CompactType.I16: g.Ordinal = checked((short)r.ReadI32()); break;
+                case 7 when type == CompactType.I16:
+                    {
+                        var ordinal = r.ReadI32(); // informational only: an out-of-range value is dropped, not fatal
+                        g.Ordinal = ordinal is >= short.MinValue and <= short.MaxValue ? (short)ordinal : null;
+                        break;
+                    }
                 default: r.Skip(type); break;
             }
         }

@@ -58,7 +58,9 @@ internal ref struct ThriftCompactReader
         }
         type = (CompactType)(header & 0x0F);
         var delta = header >> 4;
-        id = delta != 0 ? (short)(_lastFieldId + delta) : checked((short)ReadZigZag32());
+        var fieldId = delta != 0 ? _lastFieldId + delta : ReadZigZag32();
+        if (fieldId is < short.MinValue or > short.MaxValue) throw Corrupt("a 16-bit field id", $"{fieldId}");
+        id = (short)fieldId;
         if (type > CompactType.Struct) throw Corrupt("a Thrift compact type code 1..12", $"type code {(int)type} for field {id}");
         _lastFieldId = id;
         return true;
