@@ -19,7 +19,7 @@ public static class Program
         foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (InputException e)
         {

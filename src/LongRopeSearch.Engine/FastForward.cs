@@ -40,7 +40,9 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     private readonly FastLayerParams[] _layers;
     private readonly float[] _finalNorm;      // [hidden]
     private readonly Tensor[] _lmHead;
-    private readonly AlignedFloats _keyRow;   // [kv_dim] one token's keys while rotating
+    private readonly ProjectionRowsJob _projectionRows;
+    private readonly SwiGluRowsJob _swiGluRows = new();
+    private readonly NllRowsJob _nllRows = new();
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -75,7 +77,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
         _layers = weights.Layers.Select(l => new FastLayerParams(l, _c)).ToArray();
         _finalNorm = weights.FinalNorm.ToFloatArray();
         _lmHead = [weights.LmHead];
-        _keyRow = new AlignedFloats(_c.KvDim);
+        _projectionRows = new ProjectionRowsJob(options.Threads, _c.KvDim);
     }
 
     ~FastForward() => _pool.Dispose();
@@ -116,7 +118,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
                         var layer0Entry = li == 0 ? cached ?? filling : null;
                         float* layer0 = layer0Entry is null ? null : layer0Entry.Rows.Pointer;
                         Projections(_layers[li], length, cos, sin, layer0, layer0Ready: li == 0 && cached is not null);
-                        _attention.Run(_ws.Q.Pointer, _c.QueryDim, _ws.KeysT.Pointer, _ws.KeyStride, _ws.Values.Pointer, _c.KvDim,
+                        _attention.Run(_ws.Q.Pointer, _c.QueryDim, _ws.KeysT.Pointer, _ws.KeyStride, _ws.Values.Pointer, _c.HeadDim, (nint)length * _c.HeadDim,
                             _ws.Q.Pointer, _c.QueryDim, length, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, 1f / MathF.Sqrt(_c.HeadDim));
                         OutputAndMlp(_layers[li], length);
                     }
@@ -148,9 +150,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     /// </summary>
     private void Projections(FastLayerParams p, int length, float* cos, float* sin, float* layer0, bool layer0Ready)
     {
-        int hidden = _c.HiddenSize, width = _ws.QkvWidth, qDim = _c.QueryDim, kvDim = _c.KvDim, d = _c.HeadDim, pairs = d / 2;
-        long keyStride = _ws.KeyStride;
-        float* keyRow = _keyRow.Pointer, kT = _ws.KeysT.Pointer;
+        int hidden = _c.HiddenSize, width = _ws.QkvWidth;
         for (int r0 = 0; r0 < length; r0 += ChunkRows)
         {
             int rows = Math.Min(ChunkRows, length - r0);
@@ -161,18 +161,9 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
                 _gemm.Multiply(_ws.Norm.Pointer, rows, hidden, hidden, p.Qkv, qkv, width);
                 if (p.QkvBias is not null) AddRowBias(qkv, width, rows, p.QkvBias);
             }
-            for (int i = 0; i < rows; i++)
-            {
-                int t = r0 + i;
-                float* src = qkv + (long)i * width;
-                float* q = _ws.Q.Pointer + (long)t * qDim;
-                new ReadOnlySpan<float>(src, qDim).CopyTo(new Span<float>(q, qDim));
-                Rotary.ApplyRow(q, _c.NumHeads, d, cos + (long)t * pairs, sin + (long)t * pairs);
-                new ReadOnlySpan<float>(src + qDim, kvDim).CopyTo(new Span<float>(keyRow, kvDim));
-                Rotary.ApplyRow(keyRow, _c.NumKvHeads, d, cos + (long)t * pairs, sin + (long)t * pairs);
-                for (int c = 0; c < kvDim; c++) kT[c * keyStride + t] = keyRow[c];
-                new ReadOnlySpan<float>(src + qDim + kvDim, kvDim).CopyTo(new Span<float>(_ws.Values.Pointer + (long)t * kvDim, kvDim));
-            }
+            _projectionRows.Prepare(qkv, width, r0, rows, _ws.Q.Pointer, _ws.KeysT.Pointer, _ws.KeyStride, _ws.Values.Pointer, length,
+                cos, sin, _c.NumHeads, _c.NumKvHeads, _c.HeadDim);
+            _pool.Run(_projectionRows, _projectionRows.Tasks);
         }
     }
 
@@ -181,7 +172,6 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     {
         int hidden = _c.HiddenSize, qDim = _c.QueryDim, inter = _c.IntermediateSize;
         float* delta = _ws.Delta.Pointer, norm = _ws.Norm.Pointer, mlp = _ws.Mlp.Pointer;
-        var sigmoid = _ws.Sigmoid.AsSpan(inter);
         for (int r0 = 0; r0 < length; r0 += ChunkRows)
         {
             int rows = Math.Min(ChunkRows, length - r0);
@@ -192,11 +182,8 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
 
             RmsNorm.Apply(x, hidden, rows, hidden, p.PostNorm, (float)_c.RmsNormEps, norm, hidden);
             _gemm.Multiply(norm, rows, hidden, hidden, p.GateUp, mlp, 2 * inter);
-            for (int i = 0; i < rows; i++)
-            {
-                float* row = mlp + (long)i * 2 * inter;
-                SwiGlu.ApplyInPlace(new Span<float>(row, inter), new ReadOnlySpan<float>(row + inter, inter), sigmoid);
-            }
+            _swiGluRows.Prepare(Level, mlp, rows, inter);
+            _pool.Run(_swiGluRows, _swiGluRows.Tasks);
             _gemm.Multiply(mlp, rows, inter, 2 * inter, p.Down, delta, hidden);
             AddRows(x, delta, (long)rows * hidden);
         }
@@ -207,14 +194,17 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     {
         int hidden = _c.HiddenSize, vocab = _c.VocabSize, predictions = tokens.Length - 1, block = _ws.LogitRows;
         float* norm = _ws.Norm.Pointer, logits = _ws.Logits.Pointer;
+        var targets = _ws.Tokens(tokens);
+        var results = _ws.Nll(predictions);
         for (int r0 = 0; r0 < predictions; r0 += block)
         {
             int rows = Math.Min(block, predictions - r0);
             RmsNorm.Apply(_ws.X.Pointer + (long)r0 * hidden, hidden, rows, hidden, _finalNorm, (float)_c.RmsNormEps, norm, hidden);
             _gemm.Multiply(norm, rows, hidden, hidden, _lmHead, logits, vocab);
-            for (int i = 0; i < rows; i++)
-                nll[r0 + i] = Kernels.TokenNll.OfRow(Level, logits + (long)i * vocab, vocab, tokens[r0 + i + 1]);
+            _nllRows.Prepare(Level, logits, rows, vocab, r0, targets, results);
+            _pool.Run(_nllRows, _nllRows.Tasks);
         }
+        results.AsSpan(0, predictions).CopyTo(nll);
     }
 
     private static void AddRowBias(float* rows, int width, int count, float[] bias)

@@ -6,7 +6,8 @@ namespace LongRopeSearch.Engine.Tests;
 
 public sealed unsafe class KernelAttentionTests
 {
-    private static float[] Fast(SimdLevel level, int threads, float[] q, float[] k, float[] v, int length, int heads, int kvHeads, int d)
+    /// <param name="perHeadValues">Lay values out [kv_heads, L, d] as the engine does, instead of [L, kv_heads·d].</param>
+    private static float[] Fast(SimdLevel level, int threads, float[] q, float[] k, float[] v, int length, int heads, int kvHeads, int d, bool perHeadValues = false)
     {
         using var pool = new WorkerPool(threads);
         var attention = new CausalAttention(pool, level);
@@ -14,9 +15,19 @@ public sealed unsafe class KernelAttentionTests
         var kT = new float[kvDim * stride]; // [kv_dim, stride]
         for (int t = 0; t < length; t++)
             for (int c = 0; c < kvDim; c++) kT[c * stride + t] = k[t * kvDim + c];
+        var values = v;
+        nint vStride = kvDim, vHeadStride = d;
+        if (perHeadValues)
+        {
+            values = new float[v.Length]; // [kv_heads, L, d]
+            for (int t = 0; t < length; t++)
+                for (int g = 0; g < kvHeads; g++)
+                    v.AsSpan(t * kvDim + g * d, d).CopyTo(values.AsSpan((g * length + t) * d));
+            (vStride, vHeadStride) = (d, length * d);
+        }
         var o = (float[])q.Clone(); // in place, as the engine runs it
-        fixed (float* op = o, kp = kT, vp = v)
-            attention.Run(op, heads * d, kp, stride, vp, kvDim, op, heads * d, length, heads, kvHeads, d, 1f / MathF.Sqrt(d));
+        fixed (float* op = o, kp = kT, vp = values)
+            attention.Run(op, heads * d, kp, stride, vp, vStride, vHeadStride, op, heads * d, length, heads, kvHeads, d, 1f / MathF.Sqrt(d));
         return o;
     }
 
@@ -40,7 +51,7 @@ public sealed unsafe class KernelAttentionTests
         var k = Uniform(rng, length * kvHeads * d, 2);
         var v = Uniform(rng, length * kvHeads * d);
         var expected = AttentionReference.Run(q, k, v, length, heads, kvHeads, d);
-        var actual = Fast(level, 2, q, k, v, length, heads, kvHeads, d);
+        var actual = Fast(level, 2, q, k, v, length, heads, kvHeads, d, perHeadValues: length % 2 == 0);
         AssertClose(expected, actual, 2e-5, 1, $"{level} L{length} H{heads}/{kvHeads} d{d}");
     }
 

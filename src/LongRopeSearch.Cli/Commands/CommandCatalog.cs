@@ -9,5 +9,9 @@ internal static class CommandCatalog
     {
         yield return EvalCommand.Create();
         yield return BaselinesCommand.Create();
+        yield return SearchCommand.Create();
+        yield return SearchCommand.CreateResume();
+        yield return StatusCommand.Create();
+        yield return WorkerCommand.Create();
     }
 }

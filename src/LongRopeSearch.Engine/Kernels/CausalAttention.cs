@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LongRopeSearch.Engine.Kernels;
 
 /// <summary>
@@ -34,14 +36,25 @@ internal sealed unsafe class CausalAttention
 
     public SimdLevel Level { get; }
 
-    /// <summary>Padding the transposed key buffer needs: its row stride must be ≥ RoundUpKeys(length).</summary>
-    public static int RoundUpKeys(int length) => (length + KeyTile - 1) / KeyTile * KeyTile;
+    /// <summary>
+    /// The smallest row stride of the transposed key buffer: score tiles read whole 16-float vectors, so up to
+    /// length rounded up to 16.
+    /// </summary>
+    public static int RoundUpKeys(int length) => (length + 15) / 16 * 16;
+
+    /// <summary>
+    /// A good row stride for the transposed keys: whole vectors plus one cache line, so the head_dim rows a score tile
+    /// reads do not all fall into the same cache sets (a power-of-two stride would).
+    /// </summary>
+    public static int KeyStride(int length) => RoundUpKeys(length) + 16;
 
     /// <param name="q">Queries [length, heads·headDim] (row stride qStride), rotated, not yet scaled.</param>
-    /// <param name="kT">Keys transposed [kvHeads, headDim, kStride]: kT[(g·headDim + c)·kStride + j]; kStride ≥ RoundUpKeys(length), finite padding.</param>
-    /// <param name="v">Values [length, kvHeads·headDim] (row stride vStride).</param>
+    /// <param name="kT">Keys transposed [kvHeads, headDim, kStride]: kT[(g·headDim + c)·kStride + j]; kStride ≥ RoundUpKeys(length).</param>
+    /// <param name="v">Values of kv head g at position j: v[g·vHeadStride + j·vStride + c]; e.g. [length, kvHeads·headDim]
+    /// (vStride = kvHeads·headDim, vHeadStride = headDim) or per head [kvHeads, length, headDim] (vStride = headDim,
+    /// vHeadStride = length·headDim; a head's value tile is then contiguous).</param>
     /// <param name="o">Output [length, heads·headDim] (row stride oStride); may be the same memory as q.</param>
-    public void Run(float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, float* o, nint oStride,
+    public void Run(float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, nint vHeadStride, float* o, nint oStride,
         int length, int heads, int kvHeads, int headDim, float scale)
     {
         if (length <= 0) return;
@@ -52,7 +65,7 @@ internal sealed unsafe class CausalAttention
         int blocks = (length + blockRows - 1) / blockRows;
         // The micro-kernels need whole 16-float columns for the value head slice; other head sizes run scalar.
         var level = headDim % MicroTiles.ColumnMultiple == 0 ? Level : SimdLevel.Scalar;
-        _job.Prepare(level, q, qStride, kT, kStride, v, vStride, o, oStride, length, kvHeads, group, headDim, scale, blockRows, blocks);
+        _job.Prepare(level, q, qStride, kT, kStride, v, vStride, vHeadStride, o, oStride, length, kvHeads, group, headDim, scale, blockRows, blocks);
         _pool.Run(_job, blocks * kvHeads);
     }
 
@@ -61,7 +74,7 @@ internal sealed unsafe class CausalAttention
         private readonly AlignedFloats[] _q, _s, _o, _m, _l; // per worker: [rows, d], [rows, KeyTile], [rows, d], [rows], [rows]
         private SimdLevel _level;
         private float* _qp, _kT, _v, _op;
-        private nint _qStride, _kStride, _vStride, _oStride;
+        private nint _qStride, _kStride, _vStride, _vHeadStride, _oStride;
         private int _length, _kvHeads, _group, _d, _blockRows, _blocks;
         private float _scale;
 
@@ -72,12 +85,12 @@ internal sealed unsafe class CausalAttention
             for (int i = 0; i < threads; i++) { _q[i] = new(); _s[i] = new(); _o[i] = new(); _m[i] = new(); _l[i] = new(); }
         }
 
-        public void Prepare(SimdLevel level, float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, float* o, nint oStride,
+        public void Prepare(SimdLevel level, float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, nint vHeadStride, float* o, nint oStride,
             int length, int kvHeads, int group, int d, float scale, int blockRows, int blocks)
         {
             _level = level;
             _qp = q; _kT = kT; _v = v; _op = o;
-            (_qStride, _kStride, _vStride, _oStride) = (qStride, kStride, vStride, oStride);
+            (_qStride, _kStride, _vStride, _vHeadStride, _oStride) = (qStride, kStride, vStride, vHeadStride, oStride);
             (_length, _kvHeads, _group, _d, _scale, _blockRows, _blocks) = (length, kvHeads, group, d, scale, blockRows, blocks);
             long rows = (long)group * blockRows;
             for (int i = 0; i < _q.Length; i++)
@@ -90,6 +103,7 @@ internal sealed unsafe class CausalAttention
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int task, int worker)
         {
             int block = _blocks - 1 - task / _kvHeads; // most expensive blocks first
@@ -111,12 +125,12 @@ internal sealed unsafe class CausalAttention
             new Span<float>(l, rows).Clear();
 
             float* kHead = _kT + g * d * _kStride;
-            float* vHead = _v + g * d;
+            float* vHead = _v + g * _vHeadStride;
             for (int j0 = 0; j0 < i1; j0 += KeyTile)
             {
                 int nk = Math.Min(KeyTile, i1 - j0);
                 int cols = _level == SimdLevel.Scalar ? nk : (nk + MicroTiles.ColumnMultiple - 1) / MicroTiles.ColumnMultiple * MicroTiles.ColumnMultiple;
-                // S[rows, cols] = Qs · Kᵀ[:, j0 : j0 + cols] (columns past nk read finite padding and are ignored)
+                // S[rows, cols] = Qs · Kᵀ[:, j0 : j0 + cols] (columns past nk read padding and are ignored)
                 MicroTiles.Run(_level, qs, d, kHead + j0, _kStride, s, KeyTile, rows, cols, d, accumulate: false);
                 for (int r = 0; r < rows; r++)
                 {

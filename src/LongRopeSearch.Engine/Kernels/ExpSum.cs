@@ -10,6 +10,7 @@ internal static unsafe class ExpSum
     /// Replaces x[0, n) by exp(x − shift) and returns their sum (vector lanes summed in a fixed order, then the tail),
     /// so the result is the same on every run at a given level. Inputs must be finite and ≤ shift + 88.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftInPlace(SimdLevel level, float* x, int n, float shift)
     {
         int i = 0;
@@ -48,6 +49,7 @@ internal static unsafe class ExpSum
     }
 
     /// <summary>max of x[0, n), n ≥ 1 (exact whatever the order; inputs are finite).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(SimdLevel level, float* x, int n)
     {
         int i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LongRopeSearch.Model;
 
 namespace LongRopeSearch.Engine.Kernels;
@@ -116,6 +117,7 @@ internal sealed unsafe class Gemm
             foreach (var t in _tail) t.EnsureCapacity((long)sliceRows * PanelPacker.Width);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int task, int worker)
         {
             int p = task / _slices, slice = task % _slices;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LongRopeSearch.Engine.Kernels;
 
 /// <summary>
@@ -23,6 +25,7 @@ internal static unsafe class MicroTiles
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512(float* a, nint lda, float* b, nint ldb, float* c, nint ldc, int rows, int cols, int kc, bool accumulate)
     {
         int j = 0;
@@ -40,6 +43,7 @@ internal static unsafe class MicroTiles
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run256(float* a, nint lda, float* b, nint ldb, float* c, nint ldc, int rows, int cols, int kc, bool accumulate)
     {
         for (int j = 0; j < cols; j += 16)
@@ -50,6 +54,7 @@ internal static unsafe class MicroTiles
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunScalar(float* a, nint lda, float* b, nint ldb, float* c, nint ldc, int rows, int cols, int kc, bool accumulate)
     {
         for (int r = 0; r < rows; r++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LongRopeSearch.Model;
 
 namespace LongRopeSearch.Engine.Kernels;
@@ -38,6 +39,7 @@ internal static unsafe class PanelPacker
     }
 
     /// <summary>panel[p, j] = src[j, p]; 16×16 blocks keep both the read and the write streams within a few lines.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, nint srcStride, int width, int kc, float* panel)
     {
         const int B = 16;

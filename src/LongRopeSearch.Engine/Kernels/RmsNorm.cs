@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace LongRopeSearch.Engine.Kernels;
@@ -8,6 +9,7 @@ internal static unsafe class RmsNorm
     /// <param name="x">[rows, n], row stride xStride.</param>
     /// <param name="w">[n] gain.</param>
     /// <param name="y">[rows, n], row stride yStride; may equal x.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(float* x, nint xStride, int rows, int n, ReadOnlySpan<float> w, float eps, float* y, nint yStride)
     {
         for (int r = 0; r < rows; r++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LongRopeSearch.Engine.Kernels;
@@ -13,6 +14,7 @@ internal static unsafe class Rotary
     /// <param name="row">[heads·d] one token's projections.</param>
     /// <param name="cos">[d/2] the token's cos row of the rope table.</param>
     /// <param name="sin">[d/2] the token's sin row.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyRow(float* row, int heads, int d, float* cos, float* sin)
     {
         int half = d / 2;

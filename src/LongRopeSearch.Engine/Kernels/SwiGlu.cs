@@ -1,15 +1,36 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace LongRopeSearch.Engine.Kernels;
 
-/// <summary>The Llama MLP gate: h = silu(g) ⊙ u with silu(g) = g·σ(g).</summary>
-internal static class SwiGlu
+/// <summary>The Llama MLP gate: h = silu(g) ⊙ u with silu(g) = g·σ(g) = g / (1 + e^(−g)).</summary>
+internal static unsafe class SwiGlu
 {
-    /// <summary>gate ← silu(gate) ⊙ up, element-wise over one row.</summary>
-    public static void ApplyInPlace(Span<float> gate, ReadOnlySpan<float> up, Span<float> scratch)
+    /// <summary>gate[i] ← gate[i]·up[i] / (1 + e^(−gate[i])) for i &lt; n, one pass, <see cref="FastExp"/> on vector levels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ApplyInPlace(SimdLevel level, float* gate, float* up, int n)
     {
-        TensorPrimitives.Sigmoid(gate, scratch);
-        TensorPrimitives.Multiply(gate, scratch, gate);
-        TensorPrimitives.Multiply(gate, up, gate);
+        int i = 0;
+        if (level == SimdLevel.Vector512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var g = Vector512.Load(gate + i);
+                (g * Vector512.Load(up + i) / (Vector512<float>.One + FastExp.Exp(-g))).Store(gate + i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var g = Vector256.Load(gate + i);
+                (g * Vector256.Load(up + i) / (Vector256<float>.One + FastExp.Exp(-g))).Store(gate + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float g = gate[i];
+            gate[i] = g * up[i] / (1f + MathF.Exp(-g));
+        }
     }
 }

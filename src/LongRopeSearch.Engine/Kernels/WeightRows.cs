@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using LongRopeSearch.Model;
@@ -28,6 +29,7 @@ internal static unsafe class WeightRows
     }
 
     /// <summary>bfloat16 is the upper half of a float32: widen to 32 bits and shift left 16 (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Bf16ToFloat(ushort* src, int count, float* dst)
     {
         int i = 0;
