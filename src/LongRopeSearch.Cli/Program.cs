@@ -19,7 +19,14 @@ public static class Program
         foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
+            {
+                foreach (var error in parsed.Errors) stderr.WriteLine($"error: {error.Message}");
+                stderr.WriteLine("see `longrope --help` or `longrope <command> --help`");
+                return ExitCodes.BadInput;
+            }
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (InputException e)
         {
