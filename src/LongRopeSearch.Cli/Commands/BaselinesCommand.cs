@@ -33,17 +33,23 @@ internal static class BaselinesCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"model {modelDir}: head_dim {g.HeadDim} ({g.HeadDim / 2} pairs), rope_theta {g.RopeTheta}, trained context L0 {g.OriginalLength}, target {scale * g.OriginalLength:0} (s = {scale})"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"critical dimension: pair {critical.Pair} (first pair whose period exceeds L0; dims ≥ {2 * critical.Pair} never saw a full turn in training), d_extra = {critical.DExtra}"));
+            $"critical dimension: pair {critical.Pair} (the first pair whose period exceeds L0: pairs ≥ {critical.Pair} never completed a full turn in training), d_extra = {critical.DExtra}"));
 
         var table = new Table().AddColumns("method", "attention factor", full ? "λ" : "λ min / median / max");
         foreach (var (name, f) in Baselines.All(g, scale))
         {
             var lambdas = full
                 ? string.Join(" ", f.Lambda.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)))
-                : f.Summary();
+                : LambdaSummary(f.Lambda);
             table.AddRow(name, f.AttentionFactor.ToString("0.######", CultureInfo.InvariantCulture), Markup.Escape(lambdas));
         }
         Render.Write(output, table);
         return ExitCodes.Ok;
+    }
+
+    internal static string LambdaSummary(IReadOnlyList<double> lambda)
+    {
+        var s = lambda.Order().ToArray();
+        return string.Create(CultureInfo.InvariantCulture, $"{s[0]:0.###} / {s[s.Length / 2]:0.###} / {s[^1]:0.###}");
     }
 }
