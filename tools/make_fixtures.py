@@ -262,6 +262,9 @@ def tiny_cases():
     write_case("c-tiny-brown-linear8-2048", TINY, VALIDATION, 2048, 2, tl.FactorSet([8.0] * 32), F32)
     fs = tl.FactorSet(monotone_factors(32, 1.0, 10.0, seed=4), n_hat=8, attention_factor=1.2)
     write_case("d-tiny-brown-longrope-1024", TINY, VALIDATION, 1024, 2, fs, F32)
+    import train_tiny
+    if train_tiny.refresh_card():
+        print("refreshed %s/README.md" % TINY)
 
 
 # ---------------------------------------------------------------------------

@@ -277,7 +277,13 @@ def main():
     ap.add_argument("--eval-per-doc", type=int, default=4, help="held-out windows per search document")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--card-only", action="store_true",
+                    help="only rewrite the model card from tools/.cache/train_info.json")
     args = ap.parse_args()
+    if args.card_only:
+        with open(os.path.join(TOOLS_DIR, ".cache", "train_info.json")) as f:
+            write_model_card(os.path.join(args.out, "README.md"), json.load(f), args)
+        return
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -310,6 +316,7 @@ def main():
     step = 0
     step_times = [t_loop]
     adaptive = args.steps <= 0
+    resizes = []
     max_total = 10 ** 9
     while total is None or step < total:
         lr = lr_at(step, total if total else 10 ** 9, args.lr, args.warmup, args.min_lr_ratio)
@@ -333,6 +340,7 @@ def main():
                 remaining = args.budget_minutes * 60 - (time.time() - t_loop)
                 # keep ~12% headroom for evaluations and CPU competition
                 total = step + int(0.88 * remaining / per_step)
+                resizes.append({"step": step, "s_per_step": per_step, "total": total})
                 max_total = int(total * 4)  # the CPU may be busier during calibration than later
                 print("measured %.3f s/step (%.2f steps/s) -> total steps %d" % (per_step, 1 / per_step, total),
                       flush=True)
@@ -350,6 +358,7 @@ def main():
                 print("re-sized run: %.3f s/step recently -> total steps %d (was %d)" % (per_step, new_total, total),
                       flush=True)
                 total = new_total
+                resizes.append({"step": step, "s_per_step": per_step, "total": total})
                 eval_every = max(1, total // 12)
         if total is not None and not eval_every:
             eval_every = max(1, total // 12)
@@ -395,15 +404,102 @@ def main():
         "final_train_loss": final_train, "final_heldout_loss": final_heldout,
         "train_loop_seconds": train_time, "total_seconds": total_time, "history": history,
         "torch_version": torch.__version__, "safetensors_bytes": size,
+        "budget_minutes": args.budget_minutes if adaptive else None, "resizes": resizes,
     }
     with open(os.path.join(TOOLS_DIR, ".cache", "train_info.json"), "w") as f:
         json.dump(info, f, indent=1)
-    write_model_card(os.path.join(args.out, "README.md"), info, args)
+    # The nll fixtures on disk belong to the previous checkpoint: leave them out until
+    # make_fixtures.py has been re-run (it refreshes this card).
+    write_model_card(os.path.join(args.out, "README.md"), info, args, use_fixtures=False)
 
 
-def write_model_card(path, info, args):
+def extrapolation_table(use_fixtures=True):
+    """Per-byte perplexity of the saved checkpoint at several lengths, from the nll fixtures if
+    present (tests/fixtures/nll/*tiny-brown*.json), else a note."""
+    d = os.path.join(REPO_DIR, "tests", "fixtures", "nll")
+    rows = []
+    if use_fixtures and os.path.isdir(d):
+        for n in sorted(os.listdir(d)):
+            if "tiny-brown" not in n:
+                continue
+            with open(os.path.join(d, n)) as f:
+                j = json.load(f)
+            fs = j["factors"]
+            lam = sorted(set(fs["factors"]))
+            desc = ("none" if lam == [1.0] and fs["n_hat"] == 0 and fs["attention_factor"] == 1.0 else
+                    "lambda = %g for all pairs" % lam[0] if len(lam) == 1 else
+                    "lambda in [%.2f, %.2f], n_hat %d, attention factor %g"
+                    % (lam[0], lam[-1], fs["n_hat"], fs["attention_factor"]))
+            rows.append("| %d | %d | %s | %.4f | %.3f |" % (j["length"], j["samples"], desc, j["mean_nll"], j["ppl"]))
+    note = "Rows marked * are from `tests/fixtures/nll/` (float64 reference)"
+    if not rows:
+        note = "Fixture rows not yet computed (run tools/make_fixtures.py, which refreshes this card)"
+    rows = [r.replace("| ", "| * ", 1) for r in rows]
+    try:
+        rows += baseline_rows()
+        note += "; the other rows were computed with tools/torch_llama.py in float32 when this card was written."
+    except Exception as e:  # the card must not fail because of the extra numbers
+        note += "; extra rows unavailable (%s)." % e
+    return ("| length | samples | scaling | NLL (nats/byte) | perplexity |\n|---:|---:|---|---:|---:|\n"
+            + "\n".join(rows) + "\n\n" + note)
+
+
+def baseline_rows():
+    """NLL at 2048 bytes (8x) without scaling and with classic 8x methods, float32 reference."""
+    import torch_llama as tl
+    import make_fixtures as mf
+    model_dir = os.path.join(REPO_DIR, "checkpoints", "tiny-brown")
+    m = tl.RefModel(model_dir, torch.float32)
     c = CONFIG
-    cmd = "/usr/bin/python3 tools/train_tiny.py --steps %d" % info["steps"]
+    d, base, L0, s = c["head_dim"], c["rope_theta"], c["max_position_embeddings"], 8.0
+    yarn = mf.yarn(d, base, L0, s)
+    sets = [
+        ("none", tl.FactorSet.identity(d // 2)),
+        ("static NTK, s = 8", tl.FactorSet(mf.base_change(d, base, base * s ** (d / (d - 2)))["lambda"])),
+        ("YaRN, s = 8 (attention factor %.4f)" % yarn["attention_factor"],
+         tl.FactorSet(yarn["lambda"], 0, yarn["attention_factor"])),
+        ("Llama 3, s = 8", tl.FactorSet(mf.llama3(d, base, L0, s)["lambda"])),
+    ]
+    rows = []
+    for desc, fs in sets:
+        r = tl.evaluate(m, os.path.join(REPO_DIR, "datasets", "validation"), 2048, 2, fs)
+        rows.append("| %d | %d | %s | %.4f | %.3f |" % (2048, 2, desc, r["mean_nll"], r["ppl"]))
+    return rows
+
+
+def refresh_card():
+    """Rewrites checkpoints/tiny-brown/README.md from tools/.cache/train_info.json (called by
+    make_fixtures.py after it regenerates the tiny-brown fixtures). Returns False if the
+    training info is not available (e.g. fresh clone)."""
+    p = os.path.join(TOOLS_DIR, ".cache", "train_info.json")
+    if not os.path.isfile(p):
+        return False
+    with open(p) as f:
+        write_model_card(os.path.join(REPO_DIR, "checkpoints", "tiny-brown", "README.md"), json.load(f), None)
+    return True
+
+
+def write_model_card(path, info, args, use_fixtures=True):
+    extrap = extrapolation_table(use_fixtures)
+    c = CONFIG
+    if info.get("budget_minutes"):
+        cmd = "/usr/bin/python3 tools/train_tiny.py   # --budget-minutes %g (default)" % info["budget_minutes"]
+    else:
+        cmd = "/usr/bin/python3 tools/train_tiny.py --steps %d" % info["steps"]
+    resizes = info.get("resizes") or []
+    if resizes:
+        sizing = ("The step count was not fixed in advance: the script measured its speed on the first "
+                  "steps (%.2f s/step -> %d steps planned) and, because other processes competed for the two "
+                  "CPU cores, re-sized the run %d times from the recent speed (between %.1f and %.1f s/step), "
+                  "ending after %d steps within the %g-minute budget; at every step the learning rate follows "
+                  "the cosine schedule of the then-current total (totals: %s). "
+                  "`--steps %d` reruns with a fixed schedule of the same length (close, not identical)."
+                  % (resizes[0]["s_per_step"], resizes[0]["total"], len(resizes) - 1,
+                     min(r["s_per_step"] for r in resizes), max(r["s_per_step"] for r in resizes),
+                     info["steps"], info["budget_minutes"], " -> ".join(str(r["total"]) for r in resizes),
+                     info["steps"]))
+    else:
+        sizing = "The step count was fixed with `--steps`."
     hist = "\n".join("| %d | %.4f | %.4f |" % (h["step"], h["train_loss_ema"], h["heldout_loss"])
                      for h in info["history"])
     text = f"""# tiny-brown
@@ -445,7 +541,10 @@ PyTorch {info['torch_version']} on CPU ({info['threads']} threads), AdamW (betas
 weight decay {info['weight_decay']} on matrices), peak lr {info['lr']:g}, {info['warmup']} warm-up
 steps then cosine decay to {info['min_lr_ratio']:g} x peak, gradient clipping 1.0, batch
 {info['batch']} random {info['context']}-byte windows, seed {info['seed']}, **{info['steps']} steps**
-({info['steps'] * info['batch'] * info['context']:,} training tokens).
+({info['steps'] * info['batch'] * info['context']:,} training tokens, about
+{info['steps'] * info['batch'] * info['context'] / info['train_bytes']:.2f} epochs).
+
+{sizing}
 
 Training wall time: {info['train_loop_seconds'] / 60:.1f} min for the training loop
 ({info['total_seconds'] / 60:.1f} min for the whole script).
@@ -465,8 +564,13 @@ sh tools/fetch_corpus.sh
 {cmd}
 ```
 
-CPU thread scheduling makes float32 reductions slightly nondeterministic, so a re-run gives
-very close but not bit-identical weights.
+CPU thread scheduling makes float32 reductions slightly nondeterministic, and the default run
+sizes its step count from the measured speed, so a re-run gives a close but not bit-identical
+model; regenerate `tests/fixtures` (`/usr/bin/python3 tools/make_fixtures.py`) after retraining.
+
+## Length extrapolation (first K documents of datasets/validation, reference forward)
+
+{extrap}
 """
     with open(path, "w") as f:
         f.write(text)

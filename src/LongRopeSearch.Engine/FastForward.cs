@@ -26,7 +26,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     public const long DefaultLayer0CacheBytes = 256L << 20;
 
     /// <summary>Token rows per projection step: enough rows to amortize packing each weight panel.</summary>
-    public const int DefaultChunkRows = 510; // a multiple of the 6-row micro-tile
+    public const int DefaultChunkRows = 516; // 512 rounded up to the 6-row micro-tile
 
     private const long LogitBudgetFloats = 8L << 20; // [logit rows, vocab] ≤ 32 MiB
 
@@ -63,13 +63,10 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
         ArgumentNullException.ThrowIfNull(weights);
         ForwardInputGuard.CheckOptions(options);
         if (!SimdLevels.IsSupported(level)) throw new ArgumentOutOfRangeException(nameof(level), level, $"this machine supports up to {SimdLevels.Best}");
+        if (chunkRows < 1) throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "at least one row");
         _weights = weights;
         _c = weights.Config;
         Level = level;
-        _pool = new WorkerPool(options.Threads);
-        _gemm = new Gemm(_pool, level);
-        _attention = new CausalAttention(_pool, level);
-        if (chunkRows < 1) throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "at least one row");
         ChunkRows = chunkRows;
         int logitRows = (int)Math.Clamp(LogitBudgetFloats / _c.VocabSize, 1, chunkRows);
         _ws = new FastWorkspace(_c, chunkRows, logitRows);
@@ -78,9 +75,14 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
         _finalNorm = weights.FinalNorm.ToFloatArray();
         _lmHead = [weights.LmHead];
         _projectionRows = new ProjectionRowsJob(options.Threads, _c.KvDim);
+        // Last, so a constructor that throws leaves no threads behind.
+        _pool = new WorkerPool(options.Threads);
+        _gemm = new Gemm(_pool, level);
+        _attention = new CausalAttention(_pool, level);
     }
 
-    ~FastForward() => _pool.Dispose();
+    /// <summary>An engine dropped without Dispose still stops its worker threads.</summary>
+    ~FastForward() => _pool?.Dispose();
 
     public SimdLevel Level { get; }
 
@@ -132,7 +134,21 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
                 if (filling is not null) _cache.Remove(filling);
                 throw;
             }
+            // `new FastForward(...).TokenNll(...)` must not let the finalizer stop the pool mid-call.
+            GC.KeepAlive(this);
         }
+    }
+
+    /// <summary>
+    /// Rows per chunk for a sequence: at most <see cref="ChunkRows"/>, the chunks about equal and whole 6-row
+    /// micro-tiles (e.g. 1100 tokens as 372 + 372 + 356 rather than 516 + 516 + 68, whose small last chunk would pack
+    /// every weight panel for a few rows). Results do not depend on it.
+    /// </summary>
+    private int ChunkFor(int length)
+    {
+        int chunks = (length + ChunkRows - 1) / ChunkRows;
+        int rows = (length + chunks - 1) / chunks;
+        return Math.Min(ChunkRows, (rows + MicroTiles.RowBlock - 1) / MicroTiles.RowBlock * MicroTiles.RowBlock);
     }
 
     /// <summary>x[t] = embed[tokens[t]] as float32.</summary>
@@ -151,9 +167,10 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     private void Projections(FastLayerParams p, int length, float* cos, float* sin, float* layer0, bool layer0Ready)
     {
         int hidden = _c.HiddenSize, width = _ws.QkvWidth;
-        for (int r0 = 0; r0 < length; r0 += ChunkRows)
+        int chunk = ChunkFor(length);
+        for (int r0 = 0; r0 < length; r0 += chunk)
         {
-            int rows = Math.Min(ChunkRows, length - r0);
+            int rows = Math.Min(chunk, length - r0);
             float* qkv = layer0 is not null ? layer0 + (long)r0 * width : _ws.Qkv.Pointer; // [rows, width]
             if (!layer0Ready)
             {
@@ -172,9 +189,10 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     {
         int hidden = _c.HiddenSize, qDim = _c.QueryDim, inter = _c.IntermediateSize;
         float* delta = _ws.Delta.Pointer, norm = _ws.Norm.Pointer, mlp = _ws.Mlp.Pointer;
-        for (int r0 = 0; r0 < length; r0 += ChunkRows)
+        int chunk = ChunkFor(length);
+        for (int r0 = 0; r0 < length; r0 += chunk)
         {
-            int rows = Math.Min(ChunkRows, length - r0);
+            int rows = Math.Min(chunk, length - r0);
             float* x = _ws.X.Pointer + (long)r0 * hidden; // [rows, hidden]
             _gemm.Multiply(_ws.Q.Pointer + (long)r0 * qDim, rows, qDim, qDim, p.O, delta, hidden);
             if (p.OBias is not null) AddRowBias(delta, hidden, rows, p.OBias);

@@ -1,0 +1,49 @@
+using System.Globalization;
+using LongRopeSearch.Store.History;
+
+namespace LongRopeSearch.Store.Reports;
+
+/// <summary>Best perplexity reached in one generation of one stage.</summary>
+/// <param name="Evaluated">Candidates scored in the generation (abandoned ones included).</param>
+public sealed record GenerationPoint(int Generation, double BestPpl, int Evaluated, int Abandoned);
+
+/// <summary>A stage's progress: "long 256" or "short 64" and its generations in order.</summary>
+public sealed record GenerationSeries(string Stage, IReadOnlyList<GenerationPoint> Points);
+
+/// <summary>
+/// What history.parquet says about a job: how many evaluations, how many abandoned early, the time spent
+/// evaluating (the sum of every row's seconds — the engine's wall time, without validation and bookkeeping),
+/// the first and last timestamps, and the best ppl per generation of each stage.
+/// </summary>
+public sealed record HistoryDigest(
+    int Evaluations, int Abandoned, double EvaluationSeconds, DateTimeOffset? First, DateTimeOffset? Last, IReadOnlyList<GenerationSeries> Generations)
+{
+    public static HistoryDigest Empty { get; } = new(0, 0, 0, null, null, []);
+
+    /// <summary>
+    /// Digests the rows. A generation's best ppl counts only fully scored candidates: an abandoned candidate's ppl
+    /// is over the samples it got through, not comparable. Stages keep the order they first appear in.
+    /// </summary>
+    public static HistoryDigest From(IReadOnlyList<HistoryRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0) return Empty;
+        var stages = rows
+            .GroupBy(r => StageName(r.Stage, r.TargetLength))
+            .Select(g => new GenerationSeries(g.Key, g
+                .GroupBy(r => r.Generation)
+                .OrderBy(gen => gen.Key)
+                .Select(gen =>
+                {
+                    var full = gen.Where(r => !r.Abandoned && double.IsFinite(r.Ppl)).ToList();
+                    return new GenerationPoint(gen.Key, full.Count > 0 ? full.Min(r => r.Ppl) : double.NaN, gen.Count(), gen.Count(r => r.Abandoned));
+                })
+                .ToList()))
+            .ToList();
+        return new HistoryDigest(rows.Count, rows.Count(r => r.Abandoned), rows.Sum(r => r.Seconds),
+            rows.Min(r => r.Timestamp), rows.Max(r => r.Timestamp), stages);
+    }
+
+    /// <summary>"long 256" / "short 64": the stage label used in charts and tables.</summary>
+    public static string StageName(string kind, int length) => string.Create(CultureInfo.InvariantCulture, $"{kind} {length}");
+}

@@ -1,0 +1,59 @@
+using LongRopeSearch.Store.History;
+using LongRopeSearch.TestSupport;
+
+namespace LongRopeSearch.Jobs.Tests.Kit;
+
+/// <summary>
+/// The job run once, uninterrupted, in-process: what every interrupted, killed or worker-run copy must reproduce
+/// exactly. Computed on first use and shared by the test classes (the directory is removed when the process exits).
+/// </summary>
+internal sealed class ReferenceJob
+{
+    private static readonly Lazy<ReferenceJob> Instance = new(Run);
+
+    private ReferenceJob(TempDir dir, JobSpec spec)
+    {
+        Dir = dir;
+        Spec = spec;
+        Snapshot = JobSnapshot.Take(spec.Output);
+        Rows = HistoryLog.ReadAll(new JobDirectory(spec.Output).History);
+        State = JobState.Load(new JobDirectory(spec.Output).State);
+    }
+
+    public static ReferenceJob Value => Instance.Value;
+
+    public TempDir Dir { get; }
+
+    public JobSpec Spec { get; }
+
+    public string Output => Spec.Output;
+
+    public JobSnapshot Snapshot { get; }
+
+    /// <summary>[evaluations] history rows in evaluation order.</summary>
+    public IReadOnlyList<HistoryRow> Rows { get; }
+
+    public JobState State { get; }
+
+    public int Total => Rows.Count;
+
+    /// <summary>Evaluation counts after which a generation (of any stage) is complete.</summary>
+    public IReadOnlyList<int> GenerationEnds =>
+        Enumerable.Range(0, Rows.Count).Where(i => i == Rows.Count - 1 || Key(Rows[i]) != Key(Rows[i + 1])).Select(i => i + 1).ToList();
+
+    /// <summary>Evaluation counts after which a stage is complete.</summary>
+    public IReadOnlyList<int> StageEnds =>
+        Enumerable.Range(0, Rows.Count).Where(i => i == Rows.Count - 1 || Rows[i].TargetLength != Rows[i + 1].TargetLength || Rows[i].Stage != Rows[i + 1].Stage).Select(i => i + 1).ToList();
+
+    private static (string, int, int) Key(HistoryRow r) => (r.Stage, r.TargetLength, r.Generation);
+
+    private static ReferenceJob Run()
+    {
+        var dir = new TempDir();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
+        var spec = JobKit.NewJob(dir);
+        using var cts = new CancellationTokenSource();
+        if (JobKit.RunOnce(spec, cts) != JobOutcome.Finished) throw new InvalidOperationException("the reference job did not finish");
+        return new ReferenceJob(dir, spec);
+    }
+}
