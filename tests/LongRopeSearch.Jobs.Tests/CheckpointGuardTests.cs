@@ -68,7 +68,7 @@ public sealed class CheckpointGuardTests
     }
 
     [Fact]
-    public void A_second_runner_on_a_locked_output_directory_fails_on_job_lock()
+    public async Task A_second_runner_on_a_locked_output_directory_fails_on_job_lock()
     {
         using var dir = new TempDir();
         var spec = JobKit.NewJob(dir);
@@ -104,7 +104,7 @@ public sealed class CheckpointGuardTests
         {
             release.Set();
         }
-        Assert.Equal(JobOutcome.Cancelled, first.Result);
+        Assert.Equal(JobOutcome.Cancelled, await first);
         Assert.False(JobLock.IsHeld(spec.Output));
         ExactResumeTests.AssertCheckpointIsAPrefixOfTheReference(spec.Output, ReferenceJob.Value);
     }

@@ -9,7 +9,7 @@ public enum SimdLevel
     /// <summary>Plain scalar loops (any CPU).</summary>
     Scalar,
 
-    /// <summary>256-bit vectors with fused multiply-add (AVX2 + FMA, or Arm with 256-bit support).</summary>
+    /// <summary>256-bit vectors with fused multiply-add (AVX2 + FMA).</summary>
     Vector256,
 
     /// <summary>512-bit vectors (AVX-512).</summary>

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LongRopeSearch.Cli.Terminal;
+using LongRopeSearch.Core;
+using LongRopeSearch.Engine;
+using LongRopeSearch.Jobs;
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+using LongRopeSearch.Search;
+using LongRopeSearch.Store.Exports;
+using LongRopeSearch.Store.History;
+using LongRopeSearch.Store.Reports;
+
+namespace LongRopeSearch.Cli.Commands;
+
+/// <summary>
+/// `longrope report --out DIR`: writes DIR/report.html, one self-contained page with the job summary, ppl against
+/// length for the searched factors and every classic method (evaluated here on the validation samples and cached
+/// in DIR/sweep.json, so a re-run is instant), the search's best ppl per generation and the validation tables.
+/// </summary>
+internal static class ReportCommand
+{
+    public const string SweepFile = "sweep.json";
+
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Output directory of the job to report on.", DefaultValueFactory = _ => SearchCommand.DefaultOut };
+        var lengths = new Option<string?>("--lengths") { Description = "Lengths of the ppl sweep, e.g. 4096,8192 or 1x,2x,4x (default: L0, 2·L0, 4·L0, … up to the largest target)." };
+        var engine = CommonOptions.Engine();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("report", "Write DIR/report.html: ppl against length, search progress and validation tables.") { output, lengths, engine, threads };
+        cmd.SetAction((parse, ct) => Task.FromResult(Run(parse.GetValue(output)!, parse.GetValue(lengths),
+            EngineChoice.Parse(parse.GetValue(engine)!, parse.GetValue(threads)), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)));
+        return cmd;
+    }
+
+    internal static int Run(string outDir, string? lengthsText, EngineOptions engineOptions, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var job = JobOutputs.Open(outDir);
+        var config = job.ModelConfig;
+        int l0 = job.OriginalLength;
+        var longs = job.Best.Where(f => f.Kind == "long").ToList();
+        if (longs.Count == 0) BestFactorFiles.SelectLong(job.Best, null, job.Dir.Root); // throws the "no best file yet" error
+        var shortFile = BestFactorFiles.SelectShort(job.Best);
+        int maxTarget = longs.Max(f => f.Length);
+        var lengths = lengthsText is null
+            ? ReportSweep.DefaultLengths(l0, maxTarget)
+            : CommonOptions.ParseLengths(lengthsText, "--lengths", l0).Distinct().Order().ToList();
+
+        var searched = longs.Select(f => (Name: string.Create(CultureInfo.InvariantCulture, $"longrope L={f.Length}"), Factors: job.Load(f))).ToList();
+        if (shortFile is not null) searched.Add((string.Create(CultureInfo.InvariantCulture, $"longrope short L={shortFile.Length}"), job.Load(shortFile)));
+        var geometry = new RopeGeometry(config.HeadDim, config.RopeTheta, l0);
+        var methods = ReportSweep.Methods(searched, geometry, (double)maxTarget / l0);
+        int samples = SweepSamples(job);
+
+        var notes = new List<string>();
+        var context = string.Create(CultureInfo.InvariantCulture,
+            $"model={job.Spec.Model};validation={job.Spec.Validation};samples={samples};engine={engineOptions.Kind}");
+        var cache = SweepCache.Load(Path.Combine(job.Dir.Root, SweepFile), context, out var discarded);
+        if (discarded is not null)
+        {
+            error.WriteLine($"warning: {discarded}");
+            notes.Add(discarded);
+        }
+
+        SweepOutcome sweep;
+        using (var checkpoint = Checkpoint.Open(job.Spec.Model))
+        using (var engine = new PerplexityEvaluator(checkpoint.Weights, engineOptions))
+        {
+            ConsoleProgress? bar = null;
+            var progress = new InlineProgress<SweepProgress>(p =>
+            {
+                bar ??= new ConsoleProgress("report sweep", p.TokensTotal, "tok");
+                bar.Report(p.TokensDone, string.Create(CultureInfo.InvariantCulture,
+                    $"eval {Math.Min(p.EvaluationsDone + 1, p.EvaluationsTotal)}/{p.EvaluationsTotal}: {p.Method} at {p.Length}"));
+            });
+            sweep = new ReportSweep(engine, job.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
+            bar?.Finish();
+        }
+        notes.AddRange(sweep.Notes);
+        foreach (var n in sweep.Notes) error.WriteLine($"warning: {n}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sweep: {methods.Count} factor sets × {lengths.Count} lengths on {samples} validation samples: {sweep.Evaluated} evaluated, {sweep.Cached} from {cache.Path}"));
+
+        var history = HistoryDigest.From(HistoryLog.ReadAll(job.Dir.History));
+        var data = new ReportData
+        {
+            JobId = job.Spec.Id,
+            ModelPath = job.Spec.Model,
+            OriginalLength = l0,
+            Targets = longs.Select(f => f.Length).ToList(),
+            ShortLength = shortFile?.Length,
+            Status = Status(job.Dir),
+            SweepSamples = samples,
+            ValidationPath = job.Spec.Validation,
+            History = history,
+            Sweep = sweep.Series,
+            Factors = methods.Select(m => new FactorCurve(m.Name, m.Searched, m.Factors.Lambda)).ToList(),
+            Validation = job.Validation,
+            Notes = notes,
+        };
+        AtomicFile.WriteAllText(job.Dir.Report, HtmlReport.Render(data));
+        output.WriteLine($"wrote {job.Dir.Report}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Validation samples per length: the count the job's own validation tables used (so the sweep's numbers at a
+    /// target length match validation.json), else what the job would use (validation_samples, or 2 × the space's).
+    /// </summary>
+    private static int SweepSamples(JobOutputs job)
+    {
+        if (job.Validation.Where(t => t.Kind == "long").OrderByDescending(t => t.Length).FirstOrDefault() is { } largest)
+            return largest.ValidationSamples;
+        if (job.Spec.ValidationSamples is { } v) return v;
+        try
+        {
+            return 2 * SearchSpaceFile.Load(job.Spec.Space, job.ModelConfig.RotaryPairs, job.OriginalLength).Evolution.Samples;
+        }
+        catch (InputException e)
+        {
+            throw new InputException(job.Dir.Root, "validation samples", "validation.json, job.json validation_samples or a readable search-space file to know how many samples to score", e.Message, e);
+        }
+    }
+
+    private static string? Status(JobDirectory dir)
+    {
+        try
+        {
+            return File.Exists(dir.Status) ? (string?)JsonNode.Parse(File.ReadAllText(dir.Status))?["state"] : null;
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Text.Json.Nodes;
+using LongRopeSearch.Jobs.Tests.Kit;
+using LongRopeSearch.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace LongRopeSearch.Jobs.Tests;
+
+/// <summary>
+/// The hosted worker: a bad job is marked failed with its reason and the next one still runs; SIGTERM stops the
+/// running job at an evaluation boundary with a checkpoint and the process exits 0; a restarted worker resumes it
+/// to the same result as an uninterrupted run.
+/// </summary>
+public sealed class WorkerTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_bad_job_is_marked_failed_and_the_good_one_finishes()
+    {
+        var reference = ReferenceJob.Value;
+        using var dir = new TempDir();
+        var jobs = WriteJobsDir(dir, withBadJob: true);
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = dir.PathName });
+        builder.Services.Configure<WorkerOptions>(o =>
+        {
+            o.Jobs = jobs;
+            o.ExitWhenIdle = true;
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+        });
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>(); // no console/signal handlers inside the test process
+        builder.Logging.ClearProviders();
+        builder.Services.AddHostedService<JobWorker>();
+        using var host = builder.Build();
+        await host.RunAsync().WaitAsync(Patience); // TimeoutException if the worker does not exit when idle
+
+        var failed = JobQueue.FailedMarker(Path.Combine(jobs, "a-bad.json"));
+        Assert.True(File.Exists(failed), "no a-bad.failed");
+        var reason = File.ReadAllText(failed);
+        Assert.Contains(Path.Combine(jobs, "no-such-model"), reason, StringComparison.Ordinal);
+        Assert.Contains("no such", reason, StringComparison.Ordinal);
+        Assert.Equal([("a-bad", "failed"), ("b-good", "finished")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
+        JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(Path.Combine(jobs, "out", JobKit.JobId)));
+
+        // `status --jobs` shows both, the failed one pointing at its .failed file.
+        var (code, text) = StatusTests.Status("--jobs", jobs);
+        Assert.Equal(0, code);
+        var bad = StatusTests.Row(text, "a-bad");
+        var good = StatusTests.Row(text, "b-good");
+        Assert.Equal("failed", bad[1]);
+        Assert.Equal("see the .failed file", bad[8]);
+        Assert.Equal("finished", good[1]);
+        Assert.Equal($"{reference.Total}/{reference.Total}", good[4]);
+    }
+
+    [Fact]
+    public void Sigterm_stops_the_worker_with_a_checkpoint_and_a_restart_finishes_the_job()
+    {
+        var reference = ReferenceJob.Value;
+        using var dir = new TempDir();
+        var jobs = WriteJobsDir(dir, withBadJob: false);
+        var jobDir = new JobDirectory(Path.Combine(jobs, "out", JobKit.JobId));
+
+        using (var worker = CliProcess.Start(dir.PathName, "worker", "--jobs", jobs, "--exit-when-idle"))
+        {
+            Assert.True(worker.WaitUntil(() => (JobStatus.TryLoad(jobDir.Status)?.Evaluations ?? 0) >= 40, Patience), "no progress: " + worker.Describe());
+            worker.Terminate();
+            Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(10)), "the worker did not stop within 10 s of SIGTERM: " + worker.Describe());
+            Assert.True(worker.ExitCode == 0, worker.Describe());
+            Assert.Contains("stopped at an evaluation boundary", worker.Stderr + worker.Stdout, StringComparison.Ordinal);
+        }
+        var state = JobState.Load(jobDir.State);
+        Assert.Equal("running", state.Status);
+        Assert.InRange(state.Evaluations, 40, reference.Total - 1);
+        Assert.Equal([("b-good", "stopped")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
+        ExactResumeTests.AssertCheckpointIsAPrefixOfTheReference(jobDir.Root, reference);
+
+        using (var again = CliProcess.Start(dir.PathName, "worker", "--jobs", jobs, "--exit-when-idle"))
+        {
+            Assert.True(again.WaitForExit(Patience), "the restarted worker did not finish: " + again.Describe());
+            Assert.True(again.ExitCode == 0, again.Describe());
+        }
+        Assert.Equal([("b-good", "finished")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
+        JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(jobDir.Root));
+    }
+
+    /// <summary>
+    /// jobs/a-bad.json (its model does not exist) and jobs/b-good.json: the reference job, written the way a user
+    /// would drop it in: paths relative to the spec file, explicit targets and short length equal to the space's.
+    /// </summary>
+    private static string WriteJobsDir(TempDir dir, bool withBadJob)
+    {
+        var jobs = Directory.CreateDirectory(dir.File("jobs")).FullName;
+        Directory.CreateDirectory(Path.Combine(jobs, "spaces"));
+        File.WriteAllText(Path.Combine(jobs, "spaces", "small.json"), JobKit.SpaceJson);
+        JsonObject Spec(string model) => new()
+        {
+            ["id"] = JobKit.JobId,
+            ["model"] = model,
+            ["data"] = JobKit.SearchData,
+            ["validation"] = JobKit.ValidationData,
+            ["space"] = "spaces/small.json",
+            ["targets"] = new JsonArray("2x", "4x"),
+            ["short_length"] = 64,
+            ["output"] = "out/" + JobKit.JobId,
+        };
+        if (withBadJob)
+        {
+            var bad = Spec("no-such-model");
+            bad["output"] = "out/bad";
+            File.WriteAllText(Path.Combine(jobs, "a-bad.json"), bad.ToJsonString());
+        }
+        File.WriteAllText(Path.Combine(jobs, "b-good.json"), Spec(JobKit.Model).ToJsonString());
+        return jobs;
+    }
+
+    private sealed class QuietLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
