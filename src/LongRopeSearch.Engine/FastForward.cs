@@ -47,7 +47,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
     private bool _disposed;
 
     public FastForward(LlamaWeights weights, EngineOptions options)
-        : this(weights, options, DefaultLayer0CacheBytes)
+        : this(weights, options, options?.Layer0CacheBytes ?? DefaultLayer0CacheBytes)
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace LongRopeSearch.Jobs;
 
@@ -6,9 +7,10 @@ namespace LongRopeSearch.Jobs;
 /// The files of one job's output directory:
 /// job.json (the spec) · state.json (checkpoint, rewritten atomically after every evaluation) · status.json (a small
 /// summary for `status`) · history.parquet (every evaluation) · best/&lt;stage&gt;.json (factor files) ·
-/// validation.json (best vs classic methods on unseen samples) · report.html · exports/ · job.lock.
+/// validation.json (best vs classic methods on unseen samples) · report.html · exports/ · job.lock and job.owner
+/// (who runs the job, see <see cref="JobLock"/>).
 /// </summary>
-public sealed class JobDirectory(string root)
+public sealed partial class JobDirectory(string root)
 {
     public string Root { get; } = Path.GetFullPath(root);
     public string Spec => Path.Combine(Root, "job.json");
@@ -23,4 +25,33 @@ public sealed class JobDirectory(string root)
     /// <summary>best/long-2048.json or best/short-512.json.</summary>
     public string BestFile(string stageKind, int length) =>
         Path.Combine(BestDir, string.Create(CultureInfo.InvariantCulture, $"{stageKind}-{length}.json"));
+
+    /// <summary>
+    /// Deletes the temporary files of atomic writes that never finished (AtomicFile's ".&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp",
+    /// left by a process killed mid-write) in the directory and best/. Without this every kill -9 that lands in a
+    /// write — state.json is rewritten after every evaluation — leaves one more file behind. Only the holder of the
+    /// job's lock may call it: nobody else writes there then. Returns how many were removed.
+    /// </summary>
+    public int RemoveStaleTempFiles()
+    {
+        int removed = 0;
+        foreach (var dir in new[] { Root, BestDir }.Where(Directory.Exists))
+        {
+            foreach (var file in Directory.EnumerateFiles(dir, ".*.tmp"))
+            {
+                if (!AtomicTempName().IsMatch(Path.GetFileName(file))) continue;
+                try
+                {
+                    File.Delete(file);
+                    removed++;
+                }
+                catch (IOException) { } // best effort: a leftover costs disk space, never correctness
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+        return removed;
+    }
+
+    [GeneratedRegex(@"^\..+\.\d+\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]
+    private static partial Regex AtomicTempName();
 }

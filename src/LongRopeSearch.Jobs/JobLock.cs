@@ -1,3 +1,4 @@
+using System.Globalization;
 using LongRopeSearch.Core;
 
 namespace LongRopeSearch.Jobs;
@@ -5,10 +6,20 @@ namespace LongRopeSearch.Jobs;
 /// <summary>
 /// Exclusive ownership of a job's output directory for the life of a process: job.lock held open with FileShare.None
 /// (an flock on Linux), so a second runner gets a clear error and a killed process releases it automatically.
-/// The file also records the owner's PID for `status`.
+/// The owner's PID and host go to job.owner, a separate file: on Unix .NET takes a shared flock to read any file, which
+/// the exclusive lock on job.lock refuses, so the lock file itself cannot be read by the process that needs to know.
 /// </summary>
 public sealed class JobLock : IDisposable
 {
+    private const string LockFile = "job.lock";
+    private const string OwnerFile = "job.owner";
+
+    /// <summary>
+    /// <see cref="IsHeld"/> (e.g. `longrope status`) takes the lock for an instant to test it; a runner starting in
+    /// that instant must not fail (a worker would mark its job failed), so acquiring retries for this long.
+    /// </summary>
+    private static readonly TimeSpan ProbeTolerance = TimeSpan.FromMilliseconds(250);
+
     private readonly FileStream _stream;
 
     private JobLock(FileStream stream) => _stream = stream;
@@ -16,26 +27,36 @@ public sealed class JobLock : IDisposable
     public static JobLock Acquire(string outputDir)
     {
         Directory.CreateDirectory(outputDir);
-        var path = Path.Combine(outputDir, "job.lock");
-        try
+        var path = Path.Combine(outputDir, LockFile);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            fs.SetLength(0);
-            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
-            fs.Write(pid);
-            fs.Flush(true);
-            return new JobLock(fs);
-        }
-        catch (IOException e)
-        {
-            throw new InputException(outputDir, "job.lock", "an output directory no other running job owns", "locked by " + ReadOwner(path), e);
+            try
+            {
+                var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var owner = string.Create(CultureInfo.InvariantCulture, $"process {Environment.ProcessId} on {Environment.MachineName}");
+                fs.SetLength(0);
+                fs.Write(System.Text.Encoding.UTF8.GetBytes(owner + "\n")); // for `cat job.lock`
+                fs.Flush(true);
+                AtomicFile.WriteAllText(Path.Combine(outputDir, OwnerFile), owner + "\n");
+                return new JobLock(fs);
+            }
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+            {
+                if (clock.Elapsed < ProbeTolerance)
+                {
+                    Thread.Sleep(25);
+                    continue;
+                }
+                throw new InputException(outputDir, LockFile, "an output directory no other running job owns", "locked by " + ReadOwner(outputDir), e);
+            }
         }
     }
 
     /// <summary>True when some live process holds the lock of <paramref name="outputDir"/>.</summary>
     public static bool IsHeld(string outputDir)
     {
-        var path = Path.Combine(outputDir, "job.lock");
+        var path = Path.Combine(outputDir, LockFile);
         if (!File.Exists(path)) return false;
         try
         {
@@ -48,13 +69,12 @@ public sealed class JobLock : IDisposable
         }
     }
 
-    private static string ReadOwner(string path)
+    private static string ReadOwner(string outputDir)
     {
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var r = new StreamReader(fs);
-            return "process " + r.ReadToEnd().Trim();
+            var owner = File.ReadAllText(Path.Combine(outputDir, OwnerFile)).Trim();
+            return owner.Length > 0 ? owner : "another process";
         }
         catch (IOException)
         {

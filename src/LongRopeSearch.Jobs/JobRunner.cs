@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using LongRopeSearch.Core;
 using LongRopeSearch.Engine;
 using LongRopeSearch.Model;
 using LongRopeSearch.Rope;
@@ -43,8 +44,11 @@ public sealed class JobRunner
 
     public JobOutcome Run(CancellationToken ct)
     {
+        RequireInputs();
         var dir = new JobDirectory(_spec.Output);
         using var jobLock = JobLock.Acquire(dir.Root);
+        if (dir.RemoveStaleTempFiles() is > 0 and var stale)
+            _log.LogInformation("Removed {Count} temporary files of writes interrupted by a kill", stale);
         using var checkpoint = Checkpoint.Open(_spec.Model);
         var config = checkpoint.Config;
         var geometry = new RopeGeometry(config.HeadDim, config.RopeTheta, config.OriginalMaxPositionEmbeddings);
@@ -112,6 +116,9 @@ public sealed class JobRunner
     private void RunLoop(JobDirectory dir, JobState state, ProgressiveSearch search, HistoryLog history,
         EngineCandidateEvaluator evaluator, StageValidator validator, CancellationToken ct)
     {
+        // The checkpoint is the truth: a run killed between checkpointing a table and rewriting validation.json
+        // (or one written before the order below was fixed) would otherwise end without that table in the file.
+        if (state.Validations.Count > 0) ValidationReport.Write(dir.Validation, state.Validations, _spec.Id);
         ValidatePendingStages(dir, state, search, validator, ct);
         while (!ct.IsCancellationRequested)
         {
@@ -135,6 +142,22 @@ public sealed class JobRunner
             _progress?.Report(search.Progress);
             if (search.Completed.Count > stagesDone) ValidatePendingStages(dir, state, search, validator, ct);
         }
+    }
+
+    /// <summary>
+    /// Every input must exist before anything is written: otherwise a job with a mistyped data path would create
+    /// its output directory and a checkpoint, and fail only at its first evaluation.
+    /// </summary>
+    private void RequireInputs()
+    {
+        static void Require(string path, string field, string what, bool exists)
+        {
+            if (!exists) throw new InputException(path, "", $"an existing {what} (job field \"{field}\")", "no such file or directory");
+        }
+        Require(_spec.Model, "model", "checkpoint directory", Directory.Exists(_spec.Model));
+        Require(_spec.Data, "data", "document file or directory of documents", File.Exists(_spec.Data) || Directory.Exists(_spec.Data));
+        Require(_spec.Validation, "validation", "document file or directory of documents", File.Exists(_spec.Validation) || Directory.Exists(_spec.Validation));
+        Require(_spec.Space, "space", "search-space file", File.Exists(_spec.Space));
     }
 
     private SearchPlan Plan(SearchSpace space, int originalLength)
@@ -214,8 +237,10 @@ public sealed class JobRunner
             var clock = Stopwatch.StartNew();
             var table = validator.Validate(done, ct);
             state.Validations.Add(table);
-            Save(dir, state, search);
+            // validation.json first: killed in between, the resumed run validates the stage again (same numbers)
+            // and rewrites both, whereas the other order could leave the table only in the checkpoint.
             ValidationReport.Write(dir.Validation, state.Validations, _spec.Id);
+            Save(dir, state, search);
             _log.LogInformation("{Stage}: validation table ready in {Seconds:F1} s", done.Stage.Name, clock.Elapsed.TotalSeconds);
             StageValidated?.Invoke(table);
         }

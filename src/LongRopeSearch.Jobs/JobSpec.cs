@@ -22,7 +22,10 @@ public sealed record JobSpec
     public required string Validation { get; init; }
     public required string Space { get; init; }
 
-    /// <summary>Target lengths, as tokens ("131072") or multiples of the trained context ("8x"), searched in order.</summary>
+    /// <summary>
+    /// Target lengths, as tokens ("131072") or multiples of the trained context ("8x"), searched in order; empty (or
+    /// absent from the file) = the search space's targets, which is what `longrope search` without --targets saves.
+    /// </summary>
     public required IReadOnlyList<string> Targets { get; init; }
 
     /// <summary>Length at which to search the short factor set; null = the space's default, 0 = no short search.</summary>
@@ -62,10 +65,10 @@ public sealed record JobSpec
 
         var targets = o["targets"] switch
         {
-            JsonArray a when a.Count > 0 => a.Select((n, i) => n is JsonValue v && (v.TryGetValue<string>(out var s) ? s : v.TryGetValue<long>(out var l) ? l.ToString(CultureInfo.InvariantCulture) : null) is { } t
-                ? t : throw new InputException(path, $"targets[{i}]", "a length such as 131072 or 8x")).ToArray(),
-            null => throw new InputException(path, "targets", "a non-empty array of target lengths, e.g. [\"8x\", \"16x\"]", "nothing"),
-            _ => throw new InputException(path, "targets", "a non-empty array of target lengths, e.g. [\"8x\", \"16x\"]"),
+            JsonArray a => a.Select((n, i) => n is JsonValue v && (v.TryGetValue<string>(out var s) ? s : v.TryGetValue<long>(out var l) ? l.ToString(CultureInfo.InvariantCulture) : null) is { } t
+                ? t : throw new InputException(path, $"targets[{i}]", "a length such as 131072 or 8x", n?.ToJsonString() ?? "null")).ToArray(),
+            null => [],
+            var other => throw new InputException(path, "targets", "an array of target lengths, e.g. [\"8x\", \"16x\"] (empty: the search space's)", other.ToJsonString()),
         };
         var output = PathField("output");
         return new JobSpec
@@ -77,7 +80,7 @@ public sealed record JobSpec
             Space = PathField("space"),
             Targets = targets,
             ShortLength = Int(o, path, "short_length", min: 0),
-            Seed = o["seed"] is null ? null : (ulong)(Int(o, path, "seed", min: 0) ?? 0),
+            Seed = UInt64(o, path, "seed"),
             Output = output,
             ValidationSamples = Int(o, path, "validation_samples", min: 1),
             Threads = Int(o, path, "threads", min: 1),
@@ -93,7 +96,7 @@ public sealed record JobSpec
             ["output"] = Output,
         };
         if (ShortLength is { } sl) o["short_length"] = sl;
-        if (Seed is { } seed) o["seed"] = (long)seed;
+        if (Seed is { } seed) o["seed"] = seed; // all 64 bits: `search --seed` accepts any ulong
         if (ValidationSamples is { } vs) o["validation_samples"] = vs;
         if (Threads is { } th) o["threads"] = th;
         AtomicFile.WriteAllText(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -106,6 +109,14 @@ public sealed record JobSpec
             return required ? throw new InputException(path, name, "a string", "nothing") : null;
         if (n is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0) return s;
         throw new InputException(path, name, "a non-empty string", n.ToJsonString());
+    }
+
+    private static ulong? UInt64(JsonObject o, string path, string name)
+    {
+        var n = o[name];
+        if (n is null) return null;
+        if (n is JsonValue v && v.TryGetValue<ulong>(out var u)) return u;
+        throw new InputException(path, name, "an integer from 0 to 18446744073709551615", n.ToJsonString());
     }
 
     private static int? Int(JsonObject o, string path, string name, int min)

@@ -10,6 +10,7 @@ public sealed class JobStatus
     public string State { get; set; } = "";
     public string Stage { get; set; } = "";
     public int Length { get; set; }
+    /// <summary>1-based number of the generation being evaluated; <see cref="Generations"/> once the job is finished.</summary>
     public int Generation { get; set; }
     public int Generations { get; set; }
     public long Evaluations { get; set; }
@@ -27,7 +28,8 @@ public sealed class JobStatus
         State = state.Status,
         Stage = p.StageName,
         Length = p.Length,
-        Generation = p.Generation,
+        // SearchProgress counts generations from 0: shown as is, a finished job read "generation 3/4".
+        Generation = p.Finished ? p.Generations : p.Generation + 1,
         Generations = p.Generations,
         Evaluations = state.Evaluations,
         EvaluationsPlanned = p.EvaluationsPlanned,

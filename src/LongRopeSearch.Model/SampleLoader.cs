@@ -50,12 +50,20 @@ internal static class SampleLoader
             .ToList();
     }
 
+    /// <summary>Every document's whole token sequence, in document order (benchmarks concatenate them).</summary>
+    public static IReadOnlyList<int[]> LoadDocuments(string path, ModelConfig config) =>
+        ListDocuments(path).Select(doc => ReadPrefix(doc, DocumentLength(doc), config) ?? []).ToList();
+
+    private static int DocumentLength(string doc) =>
+        doc.EndsWith(IdsExtension, StringComparison.Ordinal) ? 0 : (int)Math.Min(int.MaxValue, new FileInfo(doc).Length);
+
     /// <summary>The first <paramref name="length"/> tokens of the document, or null when it is shorter.</summary>
     private static int[]? ReadPrefix(string doc, int length, ModelConfig config)
     {
         if (doc.EndsWith(IdsExtension, StringComparison.Ordinal))
         {
             var ids = TokenIdsParser.Parse(doc, File.ReadAllBytes(doc), config.VocabSize);
+            if (length == 0) return ids; // the whole document
             return ids.Length >= length ? ids[..length] : null;
         }
         if (!config.ByteLevel)

@@ -26,4 +26,7 @@ public sealed class SampleSet
     /// <summary>Loads samples; <paramref name="count"/> null takes every qualifying document.</summary>
     public static SampleSet Load(string path, int length, int? count, ModelConfig config) =>
         SampleLoader.Load(path, length, count, config);
+
+    /// <summary>Every document's whole token sequence, in the same document order as <see cref="Load"/>.</summary>
+    public static IReadOnlyList<int[]> LoadDocuments(string path, ModelConfig config) => SampleLoader.LoadDocuments(path, config);
 }

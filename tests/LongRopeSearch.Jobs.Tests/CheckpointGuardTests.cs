@@ -28,7 +28,8 @@ public sealed class CheckpointGuardTests
     public void A_checkpoint_of_another_experiment_is_refused(string change, string field)
     {
         using var dir = new TempDir();
-        var spec = JobKit.StoppedJob(dir, evaluations: 3);
+        // Past the first generation, so history.parquet exists too.
+        var spec = JobKit.StoppedJob(dir, evaluations: ReferenceJob.Value.GenerationEnds[0] + 2);
         var jobDir = new JobDirectory(spec.Output);
         switch (change)
         {

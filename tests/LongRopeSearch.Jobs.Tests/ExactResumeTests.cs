@@ -17,12 +17,14 @@ public sealed class ExactResumeTests
     /// <summary>
     /// Cut points: "eval:N"; "gen:K" = after the K-th generation end (any stage, 0-based), "stage:K" likewise,
     /// "total" = after the last evaluation, each with an optional ±offset in evaluations; "log:TEXT" = when a log
-    /// line containing TEXT is written (validation logs one line per method, so this stops mid-validation).
+    /// line containing TEXT is written (validation logs one line per method, so this stops mid-validation);
+    /// "soon:CUT" = cancel 3 ms after CUT is reached, which lands inside the next evaluation (the engine throws
+    /// OperationCanceledException mid-candidate) or wherever the run happens to be.
     /// </summary>
     public static TheoryData<string[]> Scenarios => new()
     {
         { ["eval:1", "gen:0", "stage:0", "log:target 128 pi:", "gen:5", "stage:1", "log:target 256 longrope (searched):", "total", "log:short 64 longrope (searched):"] },
-        { ["gen:1-1", "gen:1+1", "log:target 128 longrope (searched):", "log:target 128: validation table ready", "stage:0+1", "gen:6-1", "log:target 256 ntk:", "total-1"] },
+        { ["gen:1-1", "gen:1+1", "log:target 128 longrope (searched):", "log:target 128: validation table ready", "stage:0+1", "soon:eval:50", "gen:6-1", "log:target 256 ntk:", "soon:stage:1+5", "total-1"] },
     };
 
     [Theory]
@@ -42,7 +44,8 @@ public sealed class ExactResumeTests
                 if (cuts.TryPeek(out var next) && reached(next))
                 {
                     cuts.Dequeue();
-                    cts.Cancel();
+                    if (next.Soon) cts.CancelAfter(TimeSpan.FromMilliseconds(3));
+                    else cts.Cancel();
                 }
             }
             var outcome = JobKit.RunOnce(spec, cts,
@@ -93,10 +96,11 @@ public sealed class ExactResumeTests
         Assert.Empty(JobKit.TempFiles(dir.Root));
     }
 
-    private sealed record Cut(long? Evaluations, string? LogText)
+    private sealed record Cut(long? Evaluations, string? LogText, bool Soon = false)
     {
         public static Cut Parse(string text, ReferenceJob reference)
         {
+            if (text.StartsWith("soon:", StringComparison.Ordinal)) return Parse(text[5..], reference) with { Soon = true };
             if (text.StartsWith("log:", StringComparison.Ordinal)) return new Cut(null, text[4..]);
             var offset = 0;
             var at = text.IndexOfAny(['+', '-']);

@@ -1,4 +1,5 @@
 using LongRopeSearch.Jobs.Tests.Kit;
+using LongRopeSearch.Store.History;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -6,8 +7,8 @@ namespace LongRopeSearch.Jobs.Tests;
 
 /// <summary>
 /// What a kill -9 can leave in a job directory, reproduced file by file (the kill test hits these windows only by
-/// chance): temp files of interrupted atomic writes, and a validation table saved in state.json whose
-/// validation.json was not rewritten yet. A resumed run must clean and repair both.
+/// chance): temp files of interrupted atomic writes, history rows flushed but not checkpointed, and a validation
+/// table saved in state.json whose validation.json was not rewritten yet. A resumed run must clean and repair all.
 /// </summary>
 public sealed class JobDirectoryRepairTests
 {
@@ -53,6 +54,27 @@ public sealed class JobDirectoryRepairTests
         Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(reference.Spec with { Output = output }, cts));
 
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(output));
+    }
+
+    [Fact]
+    public void History_rows_flushed_by_a_killed_run_but_not_checkpointed_are_dropped_on_resume()
+    {
+        // A run killed after appending a generation to history.parquet and before checkpointing: the file holds the
+        // generation, the checkpoint still has all but its last row pending and the old committed count.
+        var reference = ReferenceJob.Value;
+        var genEnd = reference.GenerationEnds[1];
+        using var dir = new TempDir();
+        var spec = JobKit.StoppedJob(dir, evaluations: genEnd - 1);
+        var jobDir = new JobDirectory(spec.Output);
+        var committed = (int)JobState.Load(jobDir.State).HistoryRowsCommitted;
+        Assert.Equal(reference.GenerationEnds[0], committed);
+        new HistoryLog(jobDir.History).Append(reference.Rows.Skip(committed).Take(genEnd - committed).ToList());
+        Assert.Equal(genEnd, HistoryLog.ReadAll(jobDir.History).Count);
+
+        using var cts = new CancellationTokenSource();
+        Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(spec, cts));
+
+        JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(spec.Output));
     }
 
     private static void CopyDirectory(string from, string to)

@@ -23,7 +23,10 @@ public sealed partial class KillResumeTests(ITestOutputHelper output)
         using var dir = new TempDir();
         var spec = JobKit.NewJob(dir); // writes space.json; the CLI builds the same spec from its options
         var jobDir = new JobDirectory(spec.Output);
-        var rng = new Random(20251122);
+        // Seeded so a failure replays; LRS_KILL_SEED=<n> explores other kill points (e.g. in a loop, locally).
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("LRS_KILL_SEED"), CultureInfo.InvariantCulture, out var s) ? s : 20251122;
+        output.WriteLine($"kill seed {seed}");
+        var rng = new Random(seed);
         // Five kills once the checkpoint reaches a random evaluation count, a few ms later (so inside an evaluation
         // or a write), then one while the last stage is being validated.
         var killAt = Enumerable.Range(0, 5).Select(_ => rng.Next(2, reference.Total - 2)).Order().Append(reference.Total).ToList();

@@ -57,9 +57,13 @@ internal static class ExportCommand
         if (fmt is "csv" or "all")
         {
             foreach (var (name, set) in new[] { ("long", chosen.Long), ("short", chosen.Short) })
-                if (set is not null && (set.NHat != 0 || set.AttentionFactor != 1.0))
-                    warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{name}_factor.csv holds λ only: n̂ = {set.NHat} and attention factor {set.AttentionFactor:0.######} are kept in the json export"));
+            {
+                if (set is null) continue;
+                var lost = new List<string>();
+                if (set.NHat != 0) lost.Add(string.Create(CultureInfo.InvariantCulture, $"n̂ = {set.NHat}"));
+                if (set.AttentionFactor != 1.0) lost.Add(string.Create(CultureInfo.InvariantCulture, $"attention factor {set.AttentionFactor:0.######}"));
+                if (lost.Count > 0) warnings.Add($"{name}_factor.csv holds λ only: {string.Join(" and ", lost)} are kept in the json export");
+            }
         }
 
         Directory.CreateDirectory(destination);

@@ -3,9 +3,12 @@ using LongRopeSearch.Store.History;
 
 namespace LongRopeSearch.Store.Reports;
 
-/// <summary>Best perplexity reached in one generation of one stage.</summary>
+/// <summary>Where one stage stood after one generation.</summary>
+/// <param name="BestPpl">Best ppl of the stage so far (this generation included): the best of the population, since
+/// the evolution keeps its parents.</param>
+/// <param name="GenerationBestPpl">Best ppl among the candidates scored in this generation (NaN if all were abandoned).</param>
 /// <param name="Evaluated">Candidates scored in the generation (abandoned ones included).</param>
-public sealed record GenerationPoint(int Generation, double BestPpl, int Evaluated, int Abandoned);
+public sealed record GenerationPoint(int Generation, double BestPpl, double GenerationBestPpl, int Evaluated, int Abandoned);
 
 /// <summary>A stage's progress: "long 256" or "short 64" and its generations in order.</summary>
 public sealed record GenerationSeries(string Stage, IReadOnlyList<GenerationPoint> Points);
@@ -30,18 +33,24 @@ public sealed record HistoryDigest(
         if (rows.Count == 0) return Empty;
         var stages = rows
             .GroupBy(r => StageName(r.Stage, r.TargetLength))
-            .Select(g => new GenerationSeries(g.Key, g
-                .GroupBy(r => r.Generation)
-                .OrderBy(gen => gen.Key)
-                .Select(gen =>
-                {
-                    var full = gen.Where(r => !r.Abandoned && double.IsFinite(r.Ppl)).ToList();
-                    return new GenerationPoint(gen.Key, full.Count > 0 ? full.Min(r => r.Ppl) : double.NaN, gen.Count(), gen.Count(r => r.Abandoned));
-                })
-                .ToList()))
+            .Select(g => new GenerationSeries(g.Key, Progress(g)))
             .ToList();
         return new HistoryDigest(rows.Count, rows.Count(r => r.Abandoned), rows.Sum(r => r.Seconds),
             rows.Min(r => r.Timestamp), rows.Max(r => r.Timestamp), stages);
+    }
+
+    private static List<GenerationPoint> Progress(IEnumerable<HistoryRow> stageRows)
+    {
+        var points = new List<GenerationPoint>();
+        double best = double.NaN;
+        foreach (var gen in stageRows.GroupBy(r => r.Generation).OrderBy(g => g.Key))
+        {
+            var full = gen.Where(r => !r.Abandoned && double.IsFinite(r.Ppl)).ToList();
+            double genBest = full.Count > 0 ? full.Min(r => r.Ppl) : double.NaN;
+            if (double.IsFinite(genBest) && !(genBest >= best)) best = genBest;
+            points.Add(new GenerationPoint(gen.Key, best, genBest, gen.Count(), gen.Count(r => r.Abandoned)));
+        }
+        return points;
     }
 
     /// <summary>"long 256" / "short 64": the stage label used in charts and tables.</summary>

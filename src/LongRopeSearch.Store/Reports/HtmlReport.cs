@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using LongRopeSearch.Store.Exports;
 
@@ -26,7 +25,7 @@ public static class HtmlReport
         AppendSummary(sb, data);
 
         sb.Append("<section id=\"sweep\">\n<h2>Perplexity against length</h2>\n");
-        sb.Append(Inv($"<p class=\"note\">Each factor set scored on the first {data.SweepSamples} validation documents at every length from L0 = {data.OriginalLength} up; solid lines are the searched factors, dashed lines the classic methods at the largest target's scale. An inference stack using the hf export applies the short factors up to L0 and the long ones beyond.</p>\n"));
+        sb.Append(Inv($"<p class=\"note\">Each factor set scored on the first {data.SweepSamples} validation documents at every length shown (L0 = {data.OriginalLength}); solid lines are the searched factors, dashed lines the classic methods at the largest target's scale. An inference stack using the hf export applies the short factors up to L0 and the long ones beyond.</p>\n"));
         if (data.Sweep.Count > 0 && data.Sweep.Any(s => s.Points.Count > 0))
         {
             sb.Append("<figure>").Append(SvgLineChart.Render(ReportCharts.Sweep(data, colors))).Append("</figure>\n");
@@ -36,6 +35,7 @@ public static class HtmlReport
         sb.Append("</section>\n");
 
         sb.Append("<section id=\"progress\">\n<h2>Search progress</h2>\n");
+        sb.Append("<p class=\"note\">Solid: each stage's best perplexity so far (the best of its population); dashed: the best candidate scored in that generation. Abandoned candidates (stopped early, ppl over part of the samples) are left out.</p>\n");
         if (data.History.Generations.Count > 0)
             sb.Append("<figure>").Append(SvgLineChart.Render(ReportCharts.Generations(data))).Append("</figure>\n");
         else sb.Append("<p class=\"empty\">history.parquet has no evaluations yet.</p>\n");
@@ -138,7 +138,7 @@ public static class HtmlReport
         return t.TotalHours >= 1 ? Inv($"{(int)t.TotalHours} h {t.Minutes:00} m {t.Seconds:00} s") : Inv($"{t.Minutes} m {t.Seconds:00} s");
     }
 
-    private static string E(string s) => WebUtility.HtmlEncode(s);
+    private static string E(string s) => HtmlText.Escape(s);
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -43,7 +43,7 @@ public static class ReportCharts
         return new LineChart
         {
             Title = "Perplexity against sequence length (validation samples)",
-            XLabel = "sequence length (tokens)",
+            XLabel = "sequence length in tokens",
             YLabel = "perplexity",
             XScale = AxisScale.Log,
             XTicks = lengths,
@@ -56,15 +56,23 @@ public static class ReportCharts
     public static LineChart Generations(ReportData data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        // Solid: the stage's best so far (the best of the population); dashed: the best new candidate of each generation.
+        var series = new List<ChartSeries>();
         var stages = data.History.Generations;
+        for (int i = 0; i < stages.Count; i++)
+        {
+            var color = SearchedColors[i % SearchedColors.Length];
+            series.Add(new ChartSeries(stages[i].Stage, stages[i].Points.Select(p => new ChartPoint(p.Generation, p.BestPpl)).ToList(), color));
+            series.Add(new ChartSeries(stages[i].Stage + " (generation)", stages[i].Points.Select(p => new ChartPoint(p.Generation, p.GenerationBestPpl)).ToList(),
+                color, Dashed: true));
+        }
         return new LineChart
         {
-            Title = "Best perplexity per generation (search samples, each stage at its own length)",
+            Title = "Best perplexity by generation (search samples, each stage at its own length)",
             XLabel = "generation",
-            YLabel = "best perplexity",
+            YLabel = "perplexity",
             XMinStep = 1,
-            Series = stages.Select((s, i) => new ChartSeries(s.Stage, s.Points.Select(p => new ChartPoint(p.Generation, p.BestPpl)).ToList(),
-                SearchedColors[i % SearchedColors.Length])).ToList(),
+            Series = series,
         };
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace LongRopeSearch.Store.Reports;
@@ -112,7 +111,7 @@ public static class SvgLineChart
         sb.Append("</g>\n");
     }
 
-    private static string Esc(string s) => WebUtility.HtmlEncode(s);
+    private static string Esc(string s) => HtmlText.Escape(s);
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using LongRopeSearch.Cli.Terminal;
+using LongRopeSearch.Engine.Bench;
+using LongRopeSearch.Model;
+using Spectre.Console;
+
+namespace LongRopeSearch.Cli.Commands;
+
+/// <summary>
+/// `longrope bench`: eval tokens/s, GFLOP/s and peak memory at several lengths on a checkpoint, and GEMM GFLOP/s on
+/// 7B-layer shapes; a table on stdout and the numbers in a JSON file. tools/bench.sh runs it beside PyTorch.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var data = new Option<string>("--data") { Description = "Documents to build samples from (concatenated when shorter than a length).", DefaultValueFactory = _ => CommonOptions.DefaultSearchData };
+        var lengths = new Option<string>("--lengths") { Description = "Sequence lengths.", DefaultValueFactory = _ => "2048,8192,32768" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per length (the fastest counts).", DefaultValueFactory = _ => 2 };
+        var gemmRows = new Option<int>("--gemm-rows") { Description = "Tokens (M) of the GEMM shapes; 0 skips GEMM.", DefaultValueFactory = _ => 512 };
+        var threads = CommonOptions.Threads();
+        var json = new Option<string>("--json") { Description = "Where to write the figures.", DefaultValueFactory = _ => "bench/csharp.json" };
+        var cmd = new Command("bench", "Measure the engine: tokens/s, GFLOP/s, peak memory, GEMM GFLOP/s.")
+        {
+            model, data, lengths, repeats, gemmRows, threads, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            using var checkpoint = Checkpoint.Open(parse.GetValue(model)!);
+            var docs = SampleSet.LoadDocuments(parse.GetValue(data)!, checkpoint.Config);
+            var options = new EngineBenchmarkOptions
+            {
+                Lengths = CommonOptions.ParseLengths(parse.GetValue(lengths)!, "--lengths", checkpoint.Config.OriginalMaxPositionEmbeddings),
+                Repeats = Math.Max(1, parse.GetValue(repeats)),
+                GemmRows = Math.Max(0, parse.GetValue(gemmRows)),
+                Threads = parse.GetValue(threads),
+            };
+            var result = EngineBenchmark.Run(parse.GetValue(model)!, checkpoint.Weights, docs, options, line => Console.Error.WriteLine(line));
+            var output = parse.InvocationConfiguration.Output;
+            var t = new Table().AddColumns("length", "tokens/s", "GFLOP/s", "peak memory MiB", "mean NLL");
+            foreach (var l in result.Lengths)
+                t.AddRow(l.Length.ToString(CultureInfo.InvariantCulture), l.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture),
+                    l.GflopPerSecond.ToString("0.0", CultureInfo.InvariantCulture), (l.PeakMemoryBytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture),
+                    l.MeanNll.ToString("0.0000", CultureInfo.InvariantCulture));
+            output.WriteLine($"engine: {result.SimdLevel}, {result.Threads} threads, model {result.Model}");
+            Render.Write(output, t);
+            if (result.Gemm.Count > 0)
+            {
+                var g = new Table().AddColumns("GEMM M×K→N", "weights", "GFLOP/s");
+                foreach (var x in result.Gemm)
+                    g.AddRow($"{x.M}×{x.K}→{x.N}", x.DType, x.GflopPerSecond.ToString("0.0", CultureInfo.InvariantCulture));
+                Render.Write(output, g);
+            }
+            var path = parse.GetValue(json)!;
+            result.WriteJson(path);
+            output.WriteLine($"figures written to {path}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using LongRopeSearch.Engine;
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+using LongRopeSearch.TestSupport;
+using Xunit;
+
+namespace LongRopeSearch.Cli.Tests;
+
+public class ReportCommandTests
+{
+    [Fact]
+    public void Report_sweeps_every_method_caches_it_and_reruns_from_the_cache()
+    {
+        using var job = new TestJob();
+        var (exit, stdout, stderr) = TestJob.Cli("report", "--out", job.Dir.Root, "--threads", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("wrote " + job.Dir.Report, stdout, StringComparison.Ordinal);
+        // 3 searched sets (long 128, long 256, short 64) + none + pi, ntk, yarn, llama3, dynamic-ntk; L0 · {1, 2, 4}.
+        Assert.Contains("9 factor sets × 3 lengths on 4 validation samples: 27 evaluated, 0 from", stdout, StringComparison.Ordinal);
+
+        var html = File.ReadAllText(job.Dir.Report);
+        var sweep = html[html.IndexOf("<section id=\"sweep\">", StringComparison.Ordinal)..html.IndexOf("<section id=\"progress\">", StringComparison.Ordinal)];
+        var lines = Regex.Matches(sweep, "<polyline class=\"series\" data-series=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(["longrope L=128", "longrope L=256", "longrope short L=64", "none", "pi s=4", "ntk s=4", "yarn s=4", "llama3 s=4", "dynamic-ntk s=4"], lines);
+
+        // The searched 256 factors at 256, scored here independently, appear in the page and the cache.
+        using (var checkpoint = Checkpoint.Open(TestJob.Model))
+        using (var engine = new PerplexityEvaluator(checkpoint.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 }))
+        {
+            var ppl = engine.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, checkpoint.Config), TestJob.Long256).Ppl;
+            Assert.Contains(ppl.ToString("0.0000", CultureInfo.InvariantCulture), sweep, StringComparison.Ordinal);
+            var cache = JsonNode.Parse(File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json")))!["entries"]!.AsObject();
+            Assert.Equal(27, cache.Count);
+            Assert.Equal(ppl, (double)cache[TestJob.Long256.Key + "@L=256"]!["ppl"]!);
+        }
+        Assert.Contains("target 256", html, StringComparison.Ordinal); // validation tables
+        Assert.Contains("long 128 (generation)", html, StringComparison.Ordinal); // history progress
+
+        var cached = File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json"));
+        (exit, stdout, stderr) = TestJob.Cli("report", "--out", job.Dir.Root, "--threads", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("0 evaluated, 27 from", stdout, StringComparison.Ordinal);
+        Assert.Equal(cached, File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json")));
+    }
+
+    [Fact]
+    public void Explicit_lengths_are_swept_and_missing_documents_are_a_note()
+    {
+        using var job = new TestJob();
+        var (exit, stdout, stderr) = TestJob.Cli("report", "--out", job.Dir.Root, "--lengths", "1x,2x,1000000", "--threads", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("× 3 lengths", stdout, StringComparison.Ordinal);
+        Assert.Contains("18 evaluated", stdout, StringComparison.Ordinal);
+        Assert.Contains("length 1000000 skipped", stderr, StringComparison.Ordinal);
+        Assert.Contains("length 1000000 skipped", File.ReadAllText(job.Dir.Report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_job_without_best_files_is_a_clear_error()
+    {
+        using var job = new TestJob(withBest: false);
+        var (exit, _, stderr) = TestJob.Cli("report", "--out", job.Dir.Root);
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("best/long-<L>.json", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Default_sweep_lengths_double_from_L0_to_the_largest_target()
+    {
+        Assert.Equal([64, 128, 256], Jobs.ReportSweep.DefaultLengths(64, 256));
+        Assert.Equal([4096, 8192, 16384, 24576], Jobs.ReportSweep.DefaultLengths(4096, 24576));
+        var methods = Jobs.ReportSweep.Methods([("longrope L=256", TestJob.Long256)], new RopeGeometry(16, 10000, 64), 4);
+        Assert.Equal(["longrope L=256", "none", "pi s=4", "ntk s=4", "yarn s=4", "llama3 s=4", "dynamic-ntk s=4"], methods.Select(m => m.Name).ToArray());
+        Assert.Equal([true, false, false, false, false, false, false], methods.Select(m => m.Searched).ToArray());
+    }
+}
