@@ -40,10 +40,9 @@ internal static class ReportCommand
         var job = JobOutputs.Open(outDir);
         var config = job.ModelConfig;
         int l0 = job.OriginalLength;
+        int maxTarget = BestFactorFiles.SelectLong(job.Best, null, job.Dir.Root).Length; // no best file yet: a clear error
         var longs = job.Best.Where(f => f.Kind == "long").ToList();
-        if (longs.Count == 0) BestFactorFiles.SelectLong(job.Best, null, job.Dir.Root); // throws the "no best file yet" error
         var shortFile = BestFactorFiles.SelectShort(job.Best);
-        int maxTarget = longs.Max(f => f.Length);
         var lengths = lengthsText is null
             ? ReportSweep.DefaultLengths(l0, maxTarget)
             : CommonOptions.ParseLengths(lengthsText, "--lengths", l0).Distinct().Order().ToList();

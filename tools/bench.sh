@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command for the engine benchmark beside PyTorch on the same checkpoint, samples and lengths:
+#   bash tools/bench.sh [LENGTHS]      (default 2048,8192,32768)
+# Writes bench/csharp.json, bench/torch.json and bench/RESULTS.md (a side-by-side table with the date and machine).
+# Needs: the .NET SDK; Debian python3-torch and libopenblas0-pthread (without it PyTorch is ~30x slower).
+# Run it on an otherwise idle machine: both engines use every core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lengths=${1:-2048,8192,32768}
+mkdir -p bench
+dotnet run --project src/LongRopeSearch.Cli -c Release -- bench --lengths "$lengths" --json bench/csharp.json
+/usr/bin/python3 tools/bench_torch.py checkpoints/tiny-brown datasets/search --lengths "$lengths" --threads "$(nproc)" --json bench/torch.json
+/usr/bin/python3 tools/bench_compare.py bench/csharp.json bench/torch.json bench/RESULTS.md
+cat bench/RESULTS.md
