@@ -84,22 +84,24 @@ internal static class SearchCommand
         using var signal = new ShutdownSignal();
         using var logging = CliLogging.Create();
         var log = logging.CreateLogger("search");
-        ConsoleProgress? bar = null;
+        // The clock starts now, so the first rate is not one evaluation over a few microseconds.
+        var bar = new ConsoleProgress("search", 0, "evals");
         var runner = new JobRunner(spec, log, new InlineProgress<SearchProgress>(p =>
         {
-            bar ??= new ConsoleProgress("search", p.EvaluationsPlanned, "evals");
+            bar.Total = p.EvaluationsPlanned;
+            bar.Baseline ??= p.EvaluationsDone - 1;
             bar.Report(p.EvaluationsDone, string.Create(CultureInfo.InvariantCulture,
                 $"{p.StageName} gen {p.Generation}/{p.Generations}, best ppl {p.BestPerplexity:0.####}, abandoned {p.Abandoned}"));
         }));
         runner.StageValidated += table =>
         {
-            bar?.Finish();
+            bar.Finish();
             output.WriteLine();
             output.WriteLine($"{table.Stage}: {table.SearchSamples} search samples, {table.ValidationSamples} validation samples");
             Render.Write(output, ValidationTable(table));
         };
         var outcome = runner.Run(signal.Token);
-        bar?.Finish();
+        bar.Finish();
         if (outcome == JobOutcome.Cancelled)
         {
             output.WriteLine($"stopped; continue with: longrope resume --out {spec.Output}");

@@ -10,7 +10,7 @@ namespace LongRopeSearch.Cli.Terminal;
 internal sealed class ConsoleProgress
 {
     private readonly string _label;
-    private readonly double _total;
+    private double _total;
     private readonly string _unit;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _interactive = !Console.IsErrorRedirected;
@@ -23,6 +23,12 @@ internal sealed class ConsoleProgress
         _total = total;
         _unit = unit;
     }
+
+    /// <summary>The amount of work, when it becomes known or changes after the clock started.</summary>
+    public double Total { get => _total; set => _total = value; }
+
+    /// <summary>Work already done before this clock started (a resumed job): excluded from the rate.</summary>
+    public double? Baseline { get; set; }
 
     public void Report(double done, string? detail = null)
     {
@@ -43,7 +49,7 @@ internal sealed class ConsoleProgress
 
     internal string Format(double done, double seconds, string? detail)
     {
-        var rate = seconds > 0 ? done / seconds : 0;
+        var rate = seconds > 0 ? (done - (Baseline ?? 0)) / seconds : 0;
         var eta = rate > 0 && _total > done ? TimeSpan.FromSeconds((_total - done) / rate) : TimeSpan.Zero;
         var pct = _total > 0 ? 100 * done / _total : 100;
         return string.Create(CultureInfo.InvariantCulture,
