@@ -155,7 +155,7 @@ internal sealed class JobOutputs
         var dir = new JobDirectory(outDir);
         if (!File.Exists(dir.Spec))
             throw new InputException(dir.Root, "job.json", "a job output directory written by `longrope search` (job.json, best/*.json)", "no job.json");
-        var spec = LoadSpec(dir.Spec);
+        var spec = JobSpec.Load(dir.Spec);
         var configPath = Path.Combine(spec.Model, "config.json");
         var raw = HfConfigExport.LoadModelConfig(configPath);
         var config = Model.ModelConfig.Load(configPath);
@@ -164,32 +164,6 @@ internal sealed class JobOutputs
                 s.Rows.Select(r => new ValidationRow(r.Method, r.Lambda, r.NHat, r.AttentionFactor, r.SearchPpl, r.ValidationPpl)).ToList()))
             .ToList();
         return new JobOutputs(dir, spec, raw, config, BestFactorFiles.List(dir.BestDir), validation);
-    }
-
-    /// <summary>
-    /// JobSpec.Load, tolerating the "targets": [] that `search` without --targets writes (meaning the space's targets)
-    /// and that JobSpec.Load refuses: export and report never use the targets, so the spec is read with a placeholder.
-    /// </summary>
-    private static JobSpec LoadSpec(string path)
-    {
-        try
-        {
-            return JobSpec.Load(path);
-        }
-        catch (InputException e) when (e.Field == "targets" && JsonNode.Parse(File.ReadAllText(path)) is JsonObject o && o["targets"] is JsonArray { Count: 0 })
-        {
-            o["targets"] = new JsonArray("space");
-            var copy = Path.Combine(Path.GetTempPath(), $"longrope-job-{Guid.NewGuid():N}.json");
-            try
-            {
-                File.WriteAllText(copy, o.ToJsonString());
-                return JobSpec.Load(copy) with { Targets = [] };
-            }
-            finally
-            {
-                File.Delete(copy);
-            }
-        }
     }
 
     /// <summary>The long factors of <paramref name="target"/> (default: the largest searched) and the short factors.</summary>

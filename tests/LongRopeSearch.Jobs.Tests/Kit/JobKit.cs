@@ -26,9 +26,11 @@ internal static class JobKit
     public static string ValidationData => RepoPaths.ValidationData;
 
     /// <summary>Writes the space file into <paramref name="dir"/> and returns a spec whose output is &lt;dir&gt;/ref-job.</summary>
-    public static JobSpec NewJob(TempDir dir, string? spaceJson = null)
+    public static JobSpec NewJob(TempDir dir, string? spaceJson = null) => NewJob(dir.PathName, spaceJson);
+
+    public static JobSpec NewJob(string dir, string? spaceJson = null)
     {
-        var space = dir.File("space.json");
+        var space = Path.Combine(dir, "space.json");
         File.WriteAllText(space, spaceJson ?? SpaceJson);
         return new JobSpec
         {
@@ -38,7 +40,7 @@ internal static class JobKit
             Validation = ValidationData,
             Space = space,
             Targets = [],
-            Output = dir.File(JobId),
+            Output = Path.Combine(dir, JobId),
         };
     }
 

@@ -1,19 +1,21 @@
+using System.Diagnostics;
+using System.Globalization;
 using LongRopeSearch.Store.History;
-using LongRopeSearch.TestSupport;
 
 namespace LongRopeSearch.Jobs.Tests.Kit;
 
 /// <summary>
 /// The job run once, uninterrupted, in-process: what every interrupted, killed or worker-run copy must reproduce
-/// exactly. Computed on first use and shared by the test classes (the directory is removed when the process exits).
+/// exactly. Computed on first use and shared by the test classes, in &lt;temp&gt;/lrs-jobs-reference/&lt;pid&gt;: removed
+/// when the process exits if the test host gives it the time, and otherwise by the next run (directories of
+/// processes that no longer exist).
 /// </summary>
 internal sealed class ReferenceJob
 {
     private static readonly Lazy<ReferenceJob> Instance = new(Run);
 
-    private ReferenceJob(TempDir dir, JobSpec spec)
+    private ReferenceJob(JobSpec spec)
     {
-        Dir = dir;
         Spec = spec;
         Snapshot = JobSnapshot.Take(spec.Output);
         Rows = HistoryLog.ReadAll(new JobDirectory(spec.Output).History);
@@ -21,8 +23,6 @@ internal sealed class ReferenceJob
     }
 
     public static ReferenceJob Value => Instance.Value;
-
-    public TempDir Dir { get; }
 
     public JobSpec Spec { get; }
 
@@ -49,11 +49,43 @@ internal sealed class ReferenceJob
 
     private static ReferenceJob Run()
     {
-        var dir = new TempDir();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
+        var root = Path.Combine(Path.GetTempPath(), "lrs-jobs-reference");
+        RemoveLeftovers(root);
+        var dir = Path.Combine(root, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(dir);
         var spec = JobKit.NewJob(dir);
         using var cts = new CancellationTokenSource();
         if (JobKit.RunOnce(spec, cts) != JobOutcome.Finished) throw new InvalidOperationException("the reference job did not finish");
-        return new ReferenceJob(dir, spec);
+        return new ReferenceJob(spec);
+    }
+
+    private static void RemoveLeftovers(string root)
+    {
+        if (!Directory.Exists(root)) return;
+        foreach (var dir in Directory.GetDirectories(root))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || IsRunning(pid)) continue;
+            TryDelete(dir);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
