@@ -75,14 +75,18 @@ public sealed class JobFingerprint
         return Hex(h.GetHashAndReset());
     }
 
+    /// <summary>Names and full contents of the documents: an edit that keeps a file's length must still count.</summary>
     private static string HashDocuments(string path)
     {
-        var sb = new StringBuilder();
-        if (File.Exists(path)) sb.Append(Path.GetFileName(path)).Append(':').Append(new FileInfo(path).Length);
-        else if (Directory.Exists(path))
-            foreach (var f in Directory.GetFiles(path).Order(StringComparer.Ordinal))
-                sb.Append(Path.GetFileName(f)).Append(':').Append(new FileInfo(f).Length).Append(';');
-        return Hex(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var files = File.Exists(path) ? [path] : Directory.Exists(path) ? Directory.GetFiles(path).Order(StringComparer.Ordinal).ToArray() : [];
+        foreach (var f in files)
+        {
+            h.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(f) + ":"));
+            using var fs = File.OpenRead(f);
+            h.AppendData(SHA256.HashData(fs));
+        }
+        return Hex(h.GetHashAndReset());
     }
 
     private static byte[] Combine(byte[] a, byte[] b) => [.. a, .. b];

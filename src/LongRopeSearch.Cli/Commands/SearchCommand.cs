@@ -91,7 +91,7 @@ internal static class SearchCommand
             bar.Total = p.EvaluationsPlanned;
             bar.Baseline ??= p.EvaluationsDone - 1;
             bar.Report(p.EvaluationsDone, string.Create(CultureInfo.InvariantCulture,
-                $"{p.StageName} gen {p.Generation}/{p.Generations}, best ppl {p.BestPerplexity:0.####}, abandoned {p.Abandoned}"));
+                $"{p.StageName} gen {p.Generation + 1}/{p.Generations}, best ppl {p.BestPerplexity:0.####}, abandoned {p.Abandoned}"));
         }));
         runner.StageValidated += table =>
         {

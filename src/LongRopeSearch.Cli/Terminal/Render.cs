@@ -14,7 +14,9 @@ internal static class Render
             Ansi = ReferenceEquals(output, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = ReferenceEquals(output, Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
-        if (!ReferenceEquals(output, Console.Out)) console.Profile.Width = 160;
+        // Redirected output (a pipe, a file, a test) gets a fixed wide layout instead of the 80-column fallback,
+        // so cells are never wrapped mid-word for scripts that read them.
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected) console.Profile.Width = 200;
         console.Write(widget);
     }
 }
