@@ -19,9 +19,9 @@ set +e
 dotnet test LongRopeSearch.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# Sum the per-assembly lines "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12" into one closing line.
-awk '/(Passed|Failed)! +- +Failed: /{
-  for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
-} END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# Sum the per-assembly summaries ("Test Run Successful." / "Failed!" blocks with "Passed: N", "Failed: N",
+# "Skipped: N" lines) into one closing line.
+awk '/^[[:space:]]+Passed: [0-9]+$/ {p += $2} /^[[:space:]]+Failed: [0-9]+$/ {f += $2} /^[[:space:]]+Skipped: [0-9]+$/ {s += $2}
+  END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
 exit "$status"
