@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,9 +16,6 @@ namespace LongRopeSearch.Jobs.Tests;
 /// </summary>
 public sealed class HistoryDuckDbTests
 {
-    private const string InstallHint =
-        "install Node.js (20 or later) and run `npm ci --prefix tests/LongRopeSearch.Store.Tests/duckdb` from the repository root";
-
     private static readonly (string Name, string Type)[] Columns =
     [
         ("job_id", "VARCHAR"), ("stage", "VARCHAR"), ("target_length", "INTEGER"), ("generation", "INTEGER"),
@@ -34,7 +29,7 @@ public sealed class HistoryDuckDbTests
     {
         var reference = ReferenceJob.Value;
         var path = new JobDirectory(reference.Output).History;
-        using var duck = RunDuckDb(path);
+        using var duck = DuckDbReader.Read(path);
         var root = duck.RootElement;
 
         var describe = root.GetProperty("describe").EnumerateArray()
@@ -57,15 +52,15 @@ public sealed class HistoryDuckDbTests
             Assert.True(row.TargetLength == d.GetProperty("target_length").GetInt32(), where);
             Assert.True(row.Generation == d.GetProperty("generation").GetInt32(), where);
             Assert.True(row.Origin == d.GetProperty("origin").GetString(), where);
-            Assert.True(SameDoubles(row.Lambda, d.GetProperty("lambda")), where + " lambda");
+            Assert.True(DuckDbReader.SameDoubles(row.Lambda, d.GetProperty("lambda")), where + " lambda");
             Assert.True(row.NHat == d.GetProperty("n_hat").GetInt32(), where);
-            Assert.True(SameDouble(row.AttentionFactor, d.GetProperty("attention_factor")), where + " attention_factor");
-            Assert.True(SameDoubles(row.PerSampleNll, d.GetProperty("per_sample_nll")), where + " per_sample_nll");
-            Assert.True(SameDouble(row.MeanNll, d.GetProperty("mean_nll")), where + " mean_nll");
-            Assert.True(SameDouble(row.Ppl, d.GetProperty("ppl")), where + " ppl");
+            Assert.True(DuckDbReader.SameDouble(row.AttentionFactor, d.GetProperty("attention_factor")), where + " attention_factor");
+            Assert.True(DuckDbReader.SameDoubles(row.PerSampleNll, d.GetProperty("per_sample_nll")), where + " per_sample_nll");
+            Assert.True(DuckDbReader.SameDouble(row.MeanNll, d.GetProperty("mean_nll")), where + " mean_nll");
+            Assert.True(DuckDbReader.SameDouble(row.Ppl, d.GetProperty("ppl")), where + " ppl");
             Assert.True(row.Abandoned == d.GetProperty("abandoned").GetBoolean(), where);
-            Assert.True(SameDouble(row.Seconds, d.GetProperty("seconds")), where + " seconds");
-            Assert.True(row.Timestamp.UtcTicks == ParseUtc(d.GetProperty("timestamp").GetString()!), where + " timestamp");
+            Assert.True(DuckDbReader.SameDouble(row.Seconds, d.GetProperty("seconds")), where + " seconds");
+            Assert.True(row.Timestamp.UtcTicks == DuckDbReader.UtcTicks(d.GetProperty("timestamp").GetString()!), where + " timestamp");
         }
 
         // And the history agrees with the job's other outputs: each best file is the lowest full evaluation of its stage.
@@ -78,69 +73,6 @@ public sealed class HistoryDuckDbTests
             var lowest = stageRows.MinBy(r => r.GetProperty("mean_nll").GetDouble());
             Assert.Equal((double)b["search_mean_nll"]!, lowest.GetProperty("mean_nll").GetDouble());
             Assert.Equal((long)b["candidate_id"]!, long.Parse(lowest.GetProperty("candidate_id").GetString()!, CultureInfo.InvariantCulture));
-        }
-    }
-
-    private static bool SameDoubles(double[] expected, JsonElement json) =>
-        json.ValueKind == JsonValueKind.Array && json.GetArrayLength() == expected.Length &&
-        expected.Zip(json.EnumerateArray()).All(p => SameDouble(p.First, p.Second));
-
-    /// <summary>DuckDB's JSON writes NaN and ±Infinity as strings, every other double in round-trip form.</summary>
-    private static bool SameDouble(double expected, JsonElement json) => json.ValueKind switch
-    {
-        JsonValueKind.Number => json.GetDouble() == expected,
-        JsonValueKind.String => json.GetString() switch
-        {
-            "NaN" => double.IsNaN(expected),
-            "Infinity" => double.IsPositiveInfinity(expected),
-            "-Infinity" => double.IsNegativeInfinity(expected),
-            _ => false,
-        },
-        _ => false,
-    };
-
-    /// <summary>"2026-01-02 03:04:05.123+00" (the script pins the zone to UTC) → UTC ticks.</summary>
-    private static long ParseUtc(string text)
-    {
-        Assert.EndsWith("+00", text);
-        return DateTime.ParseExact(text[..^3], ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFF"], CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal).Ticks;
-    }
-
-    private static JsonDocument RunDuckDb(string parquetPath)
-    {
-        var scriptDir = RepoPaths.Combine("tests", "LongRopeSearch.Store.Tests", "duckdb");
-        if (!Directory.Exists(Path.Combine(scriptDir, "node_modules", "@duckdb", "node-api")))
-            Assert.Fail($"the DuckDB interop reader is not installed in {scriptDir}: {InstallHint}");
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = scriptDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            ArgumentList = { "read_parquet.mjs", parquetPath },
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        }
-        catch (Win32Exception e)
-        {
-            Assert.Fail($"cannot run node ({e.Message}): {InstallHint}");
-            throw;
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("node read_parquet.mjs did not finish within 2 minutes");
-            }
-            Assert.True(process.ExitCode == 0, $"DuckDB could not read {parquetPath} (exit {process.ExitCode}): {stderr.Result}");
-            return JsonDocument.Parse(stdout);
         }
     }
 }

@@ -9,9 +9,9 @@ using Xunit;
 namespace LongRopeSearch.Jobs.Tests;
 
 /// <summary>
-/// The hosted worker: a bad job is marked failed with its reason and the next one still runs; SIGTERM stops the
-/// running job at an evaluation boundary with a checkpoint and the process exits 0; a restarted worker resumes it
-/// to the same result as an uninterrupted run.
+/// The hosted worker: a bad job is marked failed with its reason (also in its own status.json when it has an output
+/// directory) and the next one still runs; SIGTERM stops the running job at an evaluation boundary with a checkpoint
+/// and the process exits 0; a restarted worker resumes it to the same result as an uninterrupted run.
 /// </summary>
 public sealed class WorkerTests
 {
@@ -24,18 +24,7 @@ public sealed class WorkerTests
         using var dir = new TempDir();
         var jobs = WriteJobsDir(dir, withBadJob: true);
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = dir.PathName });
-        builder.Services.Configure<WorkerOptions>(o =>
-        {
-            o.Jobs = jobs;
-            o.ExitWhenIdle = true;
-            o.PollInterval = TimeSpan.FromMilliseconds(50);
-        });
-        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>(); // no console/signal handlers inside the test process
-        builder.Logging.ClearProviders();
-        builder.Services.AddHostedService<JobWorker>();
-        using var host = builder.Build();
-        await host.RunAsync().WaitAsync(Patience); // TimeoutException if the worker does not exit when idle
+        await RunWorkerUntilIdle(dir, jobs);
 
         var failed = JobQueue.FailedMarker(Path.Combine(jobs, "a-bad.json"));
         Assert.True(File.Exists(failed), "no a-bad.failed");
@@ -54,6 +43,38 @@ public sealed class WorkerTests
         Assert.Equal("see the .failed file", bad[8]);
         Assert.Equal("finished", good[1]);
         Assert.Equal($"{reference.Total}/{reference.Total}", good[4]);
+    }
+
+    [Fact]
+    public async Task A_job_failing_after_a_checkpoint_reads_failed_in_its_own_status()
+    {
+        using var dir = new TempDir();
+        var stopped = JobKit.StoppedJob(dir, evaluations: 20);
+        var jobDir = new JobDirectory(stopped.Output);
+        var before = JobStatus.TryLoad(jobDir.Status)!;
+        Assert.Equal("stopped", StatusTests.Row(StatusTests.Status("--out", jobDir.Root).Text, JobKit.JobId)[1]);
+
+        // Dropped into a worker's queue with another seed: the checkpoint's fingerprint no longer matches, so the job
+        // is refused after it has taken its directory's lock.
+        var jobs = Directory.CreateDirectory(dir.File("jobs")).FullName;
+        var specPath = Path.Combine(jobs, "again.json");
+        (stopped with { Seed = 99 }).Save(specPath);
+        await RunWorkerUntilIdle(dir, jobs);
+
+        var reason = File.ReadAllText(JobQueue.FailedMarker(specPath)).Trim();
+        Assert.Contains("fingerprint.space", reason, StringComparison.Ordinal);
+        var after = JobStatus.TryLoad(jobDir.Status)!;
+        Assert.Equal("failed", after.State);
+        Assert.Equal(reason, after.Error);
+        // The progress of the last checkpoint stays readable.
+        Assert.Equal((before.Stage, before.Generation, before.Evaluations, before.BestPpl), (after.Stage, after.Generation, after.Evaluations, after.BestPpl));
+        Assert.Equal(20, after.Evaluations);
+
+        var row = StatusTests.Row(StatusTests.Status("--out", jobDir.Root).Text, JobKit.JobId);
+        Assert.Equal("failed", row[1]);
+        Assert.StartsWith("20/", row[4], StringComparison.Ordinal);
+        Assert.Equal("-", row[7]); // no ETA: nothing will continue it by itself
+        Assert.Equal("failed", StatusTests.Row(StatusTests.Status("--jobs", jobs).Text, "again")[1]);
     }
 
     [Fact]
@@ -85,6 +106,23 @@ public sealed class WorkerTests
         }
         Assert.Equal([("b-good", "finished")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(jobDir.Root));
+    }
+
+    /// <summary>Runs the hosted worker in-process over <paramref name="jobs"/> until it has no job left.</summary>
+    private static async Task RunWorkerUntilIdle(TempDir dir, string jobs)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = dir.PathName });
+        builder.Services.Configure<WorkerOptions>(o =>
+        {
+            o.Jobs = jobs;
+            o.ExitWhenIdle = true;
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+        });
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>(); // no console/signal handlers inside the test process
+        builder.Logging.ClearProviders();
+        builder.Services.AddHostedService<JobWorker>();
+        using var host = builder.Build();
+        await host.RunAsync().WaitAsync(Patience); // TimeoutException if the worker does not exit when idle
     }
 
     /// <summary>

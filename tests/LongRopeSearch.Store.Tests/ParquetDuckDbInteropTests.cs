@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LongRopeSearch.Store.Parquet;
@@ -15,9 +13,6 @@ namespace LongRopeSearch.Store.Tests;
 /// </summary>
 public sealed class ParquetDuckDbInteropTests
 {
-    private const string InstallHint =
-        "install Node.js (20 or later) and run `npm ci --prefix tests/LongRopeSearch.Store.Tests/duckdb` from the repository root";
-
     private static readonly Dictionary<ParquetColumnKind, string> DuckDbTypes = new()
     {
         [ParquetColumnKind.Int32] = "INTEGER",
@@ -43,7 +38,7 @@ public sealed class ParquetDuckDbInteropTests
         var options = new ParquetWriteOptions { Compression = compression, PageValueLimit = 16 };
         ParquetFileWriter.WriteFile(path, ParquetTestData.AllKinds, groups, options);
 
-        using var result = RunDuckDb(path);
+        using var result = DuckDbReader.Read(path);
         var root = result.RootElement;
 
         var describe = root.GetProperty("describe").EnumerateArray()
@@ -72,7 +67,7 @@ public sealed class ParquetDuckDbInteropTests
         var path = dir.File("nan.parquet");
         ParquetFileWriter.WriteFile(path, schema, groups.Select((values, i) => new ParquetRowGroup(schema, values.Length).Set("ppl", values).Set("g", Enumerable.Repeat(i, values.Length).ToArray())));
 
-        using var result = RunDuckDb(path, "ppl > 6");
+        using var result = DuckDbReader.Read(path, "ppl > 6");
 
         Assert.Equal(expected, result.RootElement.GetProperty("filtered_count").GetInt32());
     }
@@ -112,79 +107,11 @@ public sealed class ParquetDuckDbInteropTests
         bool b => json.ValueKind == (b ? JsonValueKind.True : JsonValueKind.False),
         string s => json.GetString() == s,
         // FLOAT reaches JSON widened to double, so the printed double must be exactly the widened float.
-        float f => SameDouble(f, json),
-        double d => SameDouble(d, json),
-        DateTimeOffset t => json.GetString() is { } text && ParseUtc(text) == t.UtcTicks,
-        float[] list => json.ValueKind == JsonValueKind.Array && list.Length == json.GetArrayLength() &&
-                        list.Zip(json.EnumerateArray()).All(p => SameDouble(p.First, p.Second)),
-        double[] list => json.ValueKind == JsonValueKind.Array && list.Length == json.GetArrayLength() &&
-                         list.Zip(json.EnumerateArray()).All(p => SameDouble(p.First, p.Second)),
+        float f => DuckDbReader.SameDouble(f, json),
+        double d => DuckDbReader.SameDouble(d, json),
+        DateTimeOffset t => json.GetString() is { } text && DuckDbReader.UtcTicks(text) == t.UtcTicks,
+        float[] list => DuckDbReader.SameDoubles(Array.ConvertAll(list, v => (double)v), json),
+        double[] list => DuckDbReader.SameDoubles(list, json),
         _ => false,
     };
-
-    private static bool SameDouble(double expected, JsonElement json)
-    {
-        if (json.ValueKind == JsonValueKind.String)
-        {
-            return json.GetString() switch
-            {
-                "NaN" => double.IsNaN(expected),
-                "Infinity" => double.IsPositiveInfinity(expected),
-                "-Infinity" => double.IsNegativeInfinity(expected),
-                _ => false,
-            };
-        }
-        // JSON has no -0: DuckDB prints it as 0, which compares equal to -0 here.
-        return json.ValueKind == JsonValueKind.Number && json.GetDouble() == expected;
-    }
-
-    /// <summary>"2024-01-02 03:04:05.123456+00" (fraction optional, zone pinned to UTC by the script) → UTC ticks.</summary>
-    private static long ParseUtc(string text)
-    {
-        Assert.EndsWith("+00", text);
-        var local = DateTime.ParseExact(text[..^3], ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFF"], CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-        return local.Ticks;
-    }
-
-    private static JsonDocument RunDuckDb(string parquetPath, string? wherePredicate = null)
-    {
-        var scriptDir = RepoPaths.Combine("tests", "LongRopeSearch.Store.Tests", "duckdb");
-        if (!Directory.Exists(Path.Combine(scriptDir, "node_modules", "@duckdb", "node-api")))
-        {
-            Assert.Fail($"the DuckDB interop reader is not installed in {scriptDir}: {InstallHint}");
-        }
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = scriptDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("read_parquet.mjs");
-        start.ArgumentList.Add(parquetPath);
-        if (wherePredicate is not null) start.ArgumentList.Add(wherePredicate);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        }
-        catch (Win32Exception e)
-        {
-            Assert.Fail($"cannot run node ({e.Message}): {InstallHint}");
-            throw;
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("node read_parquet.mjs did not finish within 2 minutes");
-            }
-            Assert.True(process.ExitCode == 0, $"DuckDB could not read {parquetPath} (exit {process.ExitCode}): {stderr.Result}");
-            return JsonDocument.Parse(stdout);
-        }
-    }
 }

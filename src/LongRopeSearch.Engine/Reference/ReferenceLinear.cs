@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using LongRopeSearch.Model;
 
@@ -13,35 +14,33 @@ internal static class ReferenceLinear
 {
     /// <param name="x">[rows, in] row-major.</param>
     /// <param name="y">[rows, out] row-major, overwritten.</param>
-    public static void Apply(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<float> y, ParallelOptions parallel)
-    {
-        var (inDim, outDim, b) = Shapes(w, bias, x.Length, rows, y.Length);
-        Parallel.For(0, outDim, parallel, () => new float[inDim], (r, _, weightRow) =>
-        {
-            w.ReadRow(r, weightRow);
-            var xs = x.Span;
-            var ys = y.Span;
-            double br = b is null ? 0 : b[r];
-            for (int t = 0; t < rows; t++)
-                ys[t * outDim + r] = (float)(Dot(weightRow, xs.Slice(t * inDim, inDim)) + br);
-            return weightRow;
-        }, static _ => { });
-    }
+    public static void Apply(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<float> y, ParallelOptions parallel) =>
+        ApplyCore(w, bias, x, rows, y, parallel);
 
     /// <summary>Same as <see cref="Apply"/> but keeps the float64 sums (logits feed a float64 log-sum-exp).</summary>
     /// <param name="x">[rows, in] row-major.</param>
     /// <param name="y">[rows, out] row-major, overwritten.</param>
-    public static void ApplyDouble(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<double> y, ParallelOptions parallel)
+    public static void ApplyDouble(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<double> y, ParallelOptions parallel) =>
+        ApplyCore(w, bias, x, rows, y, parallel);
+
+    /// <summary>
+    /// The one loop behind both: each float64 sum is stored as <typeparamref name="T"/> (CreateTruncating from double
+    /// is the plain cast, so float outputs round once, exactly as (float)sum).
+    /// </summary>
+    /// <param name="x">[rows, in] row-major.</param>
+    /// <param name="y">[rows, out] row-major, overwritten.</param>
+    private static void ApplyCore<T>(Tensor w, Tensor? bias, ReadOnlyMemory<float> x, int rows, Memory<T> y, ParallelOptions parallel)
+        where T : struct, IFloatingPointIeee754<T>
     {
         var (inDim, outDim, b) = Shapes(w, bias, x.Length, rows, y.Length);
-        Parallel.For(0, outDim, parallel, () => new float[inDim], (r, _, weightRow) =>
+        Parallel.For(0, outDim, parallel, () => new float[inDim], (r, _, weightRow) => // weightRow: [in]
         {
             w.ReadRow(r, weightRow);
             var xs = x.Span;
             var ys = y.Span;
             double br = b is null ? 0 : b[r];
             for (int t = 0; t < rows; t++)
-                ys[t * outDim + r] = Dot(weightRow, xs.Slice(t * inDim, inDim)) + br;
+                ys[t * outDim + r] = T.CreateTruncating(Dot(weightRow, xs.Slice(t * inDim, inDim)) + br);
             return weightRow;
         }, static _ => { });
     }
