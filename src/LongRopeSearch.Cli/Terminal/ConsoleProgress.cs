@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using Spectre.Console;
 
 namespace LongRopeSearch.Cli.Terminal;
 
 /// <summary>
 /// Progress of a long operation on stderr: done/total, rate and ETA. Interactive terminals get one line rewritten in
-/// place; redirected output (CI, logs) gets a line at most every few seconds so logs stay readable.
+/// place, drawn by Spectre.Console (a bar and colours); redirected output (CI, logs) gets a plain line at most every
+/// few seconds so logs stay readable. Spectre's live Progress widget is not used because log lines of the job
+/// interleave with it and a redirected stream would get nothing until the end.
 /// </summary>
 internal sealed class ConsoleProgress
 {
@@ -16,6 +19,7 @@ internal sealed class ConsoleProgress
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private readonly Lock _gate = new();
     private double _lastPrint = double.NegativeInfinity;
+    private IAnsiConsole? _terminal;
 
     public ConsoleProgress(string label, double total, string unit)
     {
@@ -38,13 +42,30 @@ internal sealed class ConsoleProgress
             var interval = _interactive ? 0.25 : 5.0;
             if (t - _lastPrint < interval && done < _total) return;
             _lastPrint = t;
-            Console.Error.Write((_interactive ? "\r" : "") + Format(done, t, detail) + (_interactive ? "\u001b[K" : "\n"));
+            if (!_interactive)
+            {
+                Console.Error.WriteLine(Format(done, t, detail));
+                return;
+            }
+            _terminal ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            Console.Error.Write("\r");
+            _terminal.Markup(Markup(done, t, detail));
+            Console.Error.Write("\u001b[K");
         }
     }
 
     public void Finish()
     {
         if (_interactive && _lastPrint > double.NegativeInfinity) Console.Error.WriteLine();
+    }
+
+    /// <summary>The interactive line: a 24-cell bar, then the same figures as <see cref="Format"/>.</summary>
+    internal string Markup(double done, double seconds, string? detail)
+    {
+        const int width = 24;
+        var fraction = _total > 0 ? Math.Clamp(done / _total, 0, 1) : 1;
+        var full = (int)Math.Round(fraction * width);
+        return $"[green]{new string('━', full)}[/][grey]{new string('━', width - full)}[/] " + Spectre.Console.Markup.Escape(Format(done, seconds, detail));
     }
 
     internal string Format(double done, double seconds, string? detail)
