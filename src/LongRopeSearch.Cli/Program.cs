@@ -33,6 +33,18 @@ public static class Program
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (IOException e)
+        {
+            // Disk full or an unreadable/unwritable path: one line, not a stack trace. Files are written atomically,
+            // so a job's checkpoint is still the last complete one and `resume` continues once there is room.
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failure;
+        }
         catch (OperationCanceledException)
         {
             stderr.WriteLine("cancelled");

@@ -22,6 +22,12 @@ public static class AtomicFile
             }
             File.Move(tmp, full, overwrite: true);
         }
+        catch (IOException e)
+        {
+            // Disk full, quota, I/O error: the target was never touched, so say so along with what failed.
+            TryDelete(tmp);
+            throw new IOException($"could not write {full}: {e.Message} (nothing was replaced: the previous version of the file, if any, is intact)", e);
+        }
         catch
         {
             TryDelete(tmp);
