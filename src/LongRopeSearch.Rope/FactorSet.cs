@@ -74,10 +74,19 @@ public sealed class FactorSet : IEquatable<FactorSet>
         new(lambda ?? Lambda, nHat ?? NHat, attentionFactor ?? AttentionFactor);
 
     /// <summary>Short human summary: min/median/max λ, n̂, attention factor.</summary>
-    public string Summary()
+    public string Summary() =>
+        string.Create(CultureInfo.InvariantCulture, $"λ {LambdaRange(Lambda, "..")}, n̂ {NHat}, af {AttentionFactor:0.####}");
+
+    /// <summary>
+    /// "min{sep}median{sep}max" of a λ vector to three decimals (the upper median for an even count), the one
+    /// summary every table and report shows; "–" for an empty vector.
+    /// </summary>
+    public static string LambdaRange(IReadOnlyList<double> lambda, string separator)
     {
-        var s = Lambda.OrderBy(x => x).ToArray();
-        return string.Create(CultureInfo.InvariantCulture, $"λ {s[0]:0.###}..{s[s.Length / 2]:0.###}..{s[^1]:0.###}, n̂ {NHat}, af {AttentionFactor:0.####}");
+        ArgumentNullException.ThrowIfNull(lambda);
+        if (lambda.Count == 0) return "–";
+        var s = lambda.Order().ToArray();
+        return string.Create(CultureInfo.InvariantCulture, $"{s[0]:0.###}{separator}{s[s.Length / 2]:0.###}{separator}{s[^1]:0.###}");
     }
 
     public override string ToString() => Summary();

@@ -40,16 +40,10 @@ internal static class BaselinesCommand
         {
             var lambdas = full
                 ? string.Join(" ", f.Lambda.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)))
-                : LambdaSummary(f.Lambda);
+                : FactorSet.LambdaRange(f.Lambda, " / ");
             table.AddRow(name, f.AttentionFactor.ToString("0.######", CultureInfo.InvariantCulture), Markup.Escape(lambdas));
         }
         Render.Write(output, table);
         return ExitCodes.Ok;
-    }
-
-    internal static string LambdaSummary(IReadOnlyList<double> lambda)
-    {
-        var s = lambda.Order().ToArray();
-        return string.Create(CultureInfo.InvariantCulture, $"{s[0]:0.###} / {s[s.Length / 2]:0.###} / {s[^1]:0.###}");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using LongRopeSearch.Cli.Terminal;
 using LongRopeSearch.Core;
 using LongRopeSearch.Jobs;
+using LongRopeSearch.Rope;
 using LongRopeSearch.Search;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -116,9 +117,7 @@ internal static class SearchCommand
         var table = new Table().AddColumns("method", "λ min..median..max", "n̂", "attn", "search ppl", "validation ppl");
         foreach (var r in t.Rows)
         {
-            var s = r.Lambda.Order().ToArray();
-            table.AddRow(Markup.Escape(r.Method),
-                string.Create(CultureInfo.InvariantCulture, $"{s[0]:0.###}..{s[s.Length / 2]:0.###}..{s[^1]:0.###}"),
+            table.AddRow(Markup.Escape(r.Method), FactorSet.LambdaRange(r.Lambda, ".."),
                 r.NHat.ToString(CultureInfo.InvariantCulture), r.AttentionFactor.ToString("0.####", CultureInfo.InvariantCulture),
                 r.SearchPpl.ToString("0.####", CultureInfo.InvariantCulture), r.ValidationPpl.ToString("0.####", CultureInfo.InvariantCulture));
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LongRopeSearch.Rope;
 using LongRopeSearch.Store.Exports;
 
 namespace LongRopeSearch.Store.Reports;
@@ -115,8 +116,7 @@ public static class HtmlReport
         double bestValidation = t.Rows.Select(r => r.ValidationPpl).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
         foreach (var r in t.Rows)
         {
-            var sorted = r.Lambda.Order().ToArray();
-            var lambda = sorted.Length == 0 ? "–" : Inv($"{sorted[0]:0.###} · {sorted[sorted.Length / 2]:0.###} · {sorted[^1]:0.###}");
+            var lambda = FactorSet.LambdaRange(r.Lambda, " · ");
             bool searched = r.Method.StartsWith("longrope", StringComparison.Ordinal);
             sb.Append($"<tr{(searched ? " class=\"searched\"" : "")}><td class=\"method\">{E(r.Method)}</td><td>{lambda}</td><td>{r.NHat.ToString(CultureInfo.InvariantCulture)}</td>");
             sb.Append(Inv($"<td>{r.AttentionFactor:0.####}</td>"));
