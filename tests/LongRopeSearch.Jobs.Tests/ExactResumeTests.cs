@@ -39,17 +39,29 @@ public sealed class ExactResumeTests
         while (true)
         {
             using var cts = new CancellationTokenSource();
+            long? soonAfter = null;
             void CutIf(Func<Cut, bool> reached)
             {
                 if (cuts.TryPeek(out var next) && reached(next))
                 {
                     cuts.Dequeue();
-                    if (next.Soon) cts.CancelAfter(TimeSpan.FromMilliseconds(3));
+                    if (next.Soon)
+                    {
+                        cts.CancelAfter(TimeSpan.FromMilliseconds(3));
+                        soonAfter = next.Evaluations;
+                    }
                     else cts.Cancel();
                 }
             }
             var outcome = JobKit.RunOnce(spec, cts,
-                p => CutIf(c => c.Evaluations == p.EvaluationsDone),
+                p =>
+                {
+                    // A "soon" cut is meant to land inside the next evaluation. The timer runs on the thread pool,
+                    // which the engine's busy workers can delay by many evaluations; if the next evaluation finished
+                    // first, stop right after it, so the run ends before the following cut point.
+                    if (soonAfter is { } s && p.EvaluationsDone > s) cts.Cancel();
+                    CutIf(c => c.Evaluations == p.EvaluationsDone);
+                },
                 line => CutIf(c => c.LogText is { } t && line.Contains(t, StringComparison.Ordinal)));
             runs++;
             if (outcome == JobOutcome.Finished) break;
