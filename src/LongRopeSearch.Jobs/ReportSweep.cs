@@ -44,10 +44,12 @@ public sealed class ReportSweep(PerplexityEvaluator engine, string validationPat
         ArgumentNullException.ThrowIfNull(searched);
         ArgumentNullException.ThrowIfNull(geometry);
         var methods = searched.Select(s => new SweepMethod(s.Name, true, s.Factors)).ToList();
-        methods.Add(new SweepMethod(BaselineMethod.None.Name(), false, FactorSet.Identity(geometry.Pairs)));
         var s = Math.Max(1.0, scale);
-        foreach (var (name, factors) in Baselines.All(geometry, s))
-            methods.Add(new SweepMethod(string.Create(CultureInfo.InvariantCulture, $"{name} s={s:0.##}"), false, factors));
+        foreach (var (name, factors) in Baselines.WithIdentity(geometry, s))
+        {
+            var label = name == BaselineMethod.None.Name() ? name : string.Create(CultureInfo.InvariantCulture, $"{name} s={s:0.##}");
+            methods.Add(new SweepMethod(label, false, factors));
+        }
         return methods;
     }
 

@@ -15,6 +15,8 @@ internal sealed class StageValidator(
     PerplexityEvaluator engine, EngineCandidateEvaluator searchSet, RopeGeometry geometry, string validationPath, int validationSamples,
     ModelConfig config, ILogger log)
 {
+    private const string SearchedMethod = "longrope (searched)";
+
     public ModelConfig Config => config;
 
     public StageValidation Validate(StageResult stage, CancellationToken ct)
@@ -22,8 +24,8 @@ internal sealed class StageValidator(
         int length = stage.Stage.Length;
         var validation = SampleSet.Load(validationPath, length, validationSamples, config);
         var search = searchSet.SamplesAt(length);
-        var methods = new List<(string Name, FactorSet Factors)> { ("longrope (searched)", stage.Best.Candidate.Factors), ("none", FactorSet.Identity(geometry.Pairs)) };
-        foreach (var b in Baselines.All(geometry, Math.Max(1.0, stage.Stage.Scale)))
+        var methods = new List<(string Name, FactorSet Factors)> { (SearchedMethod, stage.Best.Candidate.Factors) };
+        foreach (var b in Baselines.WithIdentity(geometry, Math.Max(1.0, stage.Stage.Scale)))
             if (!methods.Any(m => m.Factors.Equals(b.Factors))) methods.Add(b);
 
         var table = new StageValidation
@@ -36,17 +38,19 @@ internal sealed class StageValidator(
         };
         foreach (var (name, factors) in methods)
         {
-            var onSearch = engine.Evaluate(search, factors, null, ct);
+            // The searched set's search-sample score is the stage's best score: the same tokens through the same
+            // deterministic engine, so scoring it again would only repeat the work.
+            var searchNll = name == SearchedMethod ? stage.Best.Score.MeanNll : engine.Evaluate(search, factors, null, ct).MeanNll;
             var onValidation = engine.Evaluate(validation, factors, null, ct);
-            log.LogInformation("{Stage} {Method}: search ppl {SearchPpl:F4}, validation ppl {ValPpl:F4}", stage.Stage.Name, name, onSearch.Ppl, onValidation.Ppl);
+            log.LogInformation("{Stage} {Method}: search ppl {SearchPpl:F4}, validation ppl {ValPpl:F4}", stage.Stage.Name, name, Math.Exp(searchNll), onValidation.Ppl);
             table.Rows.Add(new MethodScore
             {
                 Method = name,
                 Lambda = factors.Lambda.ToArray(),
                 NHat = factors.NHat,
                 AttentionFactor = factors.AttentionFactor,
-                SearchNll = onSearch.MeanNll,
-                SearchPpl = onSearch.Ppl,
+                SearchNll = searchNll,
+                SearchPpl = Math.Exp(searchNll),
                 ValidationNll = onValidation.MeanNll,
                 ValidationPpl = onValidation.Ppl,
                 ValidationPerSampleNll = onValidation.PerSampleNll,

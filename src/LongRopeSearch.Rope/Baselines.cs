@@ -47,6 +47,15 @@ public static class Baselines
         return methods.Select(m => (m.Name(), Create(m, geometry, scale))).ToArray();
     }
 
+    /// <summary>
+    /// What searched factors are judged against: the unmodified model ("none"), then <see cref="All"/> at scale s.
+    /// </summary>
+    public static IReadOnlyList<(string Name, FactorSet Factors)> WithIdentity(RopeGeometry geometry, double scale)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        return [(BaselineMethod.None.Name(), FactorSet.Identity(geometry.Pairs)), .. All(geometry, scale)];
+    }
+
     /// <summary>Position interpolation (HF "linear"): θ'_i = θ_i / s, so λ_i = s; attention factor 1.</summary>
     public static FactorSet LinearInterpolation(RopeGeometry geometry, double scale)
     {
