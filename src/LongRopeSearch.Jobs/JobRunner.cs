@@ -120,9 +120,9 @@ public sealed class JobRunner
         // (or one written before the order below was fixed) would otherwise end without that table in the file.
         if (state.Validations.Count > 0) ValidationReport.Write(dir.Validation, state.Validations, _spec.Id);
         ValidatePendingStages(dir, state, search, validator, ct);
-        while (!ct.IsCancellationRequested)
+        // `next` is both the flush test (did this evaluation end a generation or stage?) and the next step.
+        for (var step = search.Next(); step is not null && !ct.IsCancellationRequested;)
         {
-            if (search.Next() is not { } step) break;
             var score = evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
             var stagesDone = search.Completed.Count;
             search.Report(step.Candidate.Id, score);
@@ -141,6 +141,7 @@ public sealed class JobRunner
             Save(dir, state, search);
             _progress?.Report(search.Progress);
             if (search.Completed.Count > stagesDone) ValidatePendingStages(dir, state, search, validator, ct);
+            step = next;
         }
     }
 

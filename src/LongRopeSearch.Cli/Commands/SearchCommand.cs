@@ -55,14 +55,23 @@ internal static class SearchCommand
             };
             if (File.Exists(new JobDirectory(outDir).State))
             {
-                var saved = JobSpec.Load(new JobDirectory(outDir).Spec);
-                if (saved with { Threads = spec.Threads } != spec with { Targets = saved.Targets } || !saved.Targets.SequenceEqual(spec.Targets))
+                if (!SameJob(JobSpec.Load(new JobDirectory(outDir).Spec), spec))
                     throw new InputException(outDir, "job.json", "an empty output directory, or the same job (use `longrope resume --out " + outDir + "` to continue it)", "a different job's checkpoint");
             }
             return RunJob(spec, parse.InvocationConfiguration.Output);
         });
         return cmd;
     }
+
+    private static readonly string[] NoTargets = [];
+
+    /// <summary>
+    /// The same job apart from the thread count. Record equality compares the target lists by reference, so both
+    /// sides get one shared empty list and the targets are compared element by element.
+    /// </summary>
+    private static bool SameJob(JobSpec a, JobSpec b) =>
+        a with { Threads = null, Targets = NoTargets } == b with { Threads = null, Targets = NoTargets }
+        && a.Targets.SequenceEqual(b.Targets);
 
     public static Command CreateResume()
     {

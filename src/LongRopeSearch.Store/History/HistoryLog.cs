@@ -40,13 +40,6 @@ public sealed class HistoryLog
 
     public string Path { get; }
 
-    /// <summary>Rows on disk (0 when the file does not exist yet).</summary>
-    public long Count()
-    {
-        if (!File.Exists(Path)) return 0;
-        return ParquetFileReader.Open(Path).RowCount;
-    }
-
     public void Append(IReadOnlyList<HistoryRow> rows)
     {
         if (rows.Count == 0) return;
