@@ -36,9 +36,15 @@ public sealed partial class KillResumeTests(ITestOutputHelper output)
             string[] args = k == 0
                 ? ["search", "--model", JobKit.Model, "--data", JobKit.SearchData, "--validation", JobKit.ValidationData, "--space", spec.Space, "--out", spec.Output]
                 : ["resume", "--out", spec.Output];
+            // The previous process may have run past this kill point before it died; aim at least one evaluation
+            // beyond where this process starts, so it has taken the lock (and cleaned stale temp files) when killed.
+            long start = File.Exists(jobDir.State) ? JobState.Load(jobDir.State).Evaluations : 0;
+            long target = Math.Min(Math.Max(killAt[k], start + 1), reference.Total);
             using var cli = CliProcess.Start(dir.PathName, args);
-            var reached = cli.WaitUntil(() => (JobStatus.TryLoad(jobDir.Status)?.Evaluations ?? 0) >= killAt[k], Patience);
-            Assert.True(reached || cli.HasExited, $"no progress to {killAt[k]} evaluations: {cli.Describe()}");
+            // ...and, when only validation is left, until its start-up cleaned the killed writers' temp files.
+            var reached = cli.WaitUntil(() => (JobStatus.TryLoad(jobDir.Status)?.Evaluations ?? 0) >= target
+                && JobKit.TempFiles(jobDir.Root).All(t => TempOwner(t) == cli.Id), Patience);
+            Assert.True(reached || cli.HasExited, $"no progress to {target} evaluations: {cli.Describe()}");
             Thread.Sleep(rng.Next(0, k == killAt.Count - 1 ? 60 : 25));
             var killed = cli.KillHard();
             if (killed) liveKills++;
@@ -49,16 +55,15 @@ public sealed partial class KillResumeTests(ITestOutputHelper output)
             Assert.True(rows.Count >= state.HistoryRowsCommitted);
             Assert.False(JobLock.IsHeld(jobDir.Root), "a killed process must not keep the lock");
             var temps = JobKit.TempFiles(jobDir.Root);
-            output.WriteLine($"kill {k}: aimed at {killAt[k]}, {(killed ? "killed" : "had exited")} with {state.Evaluations} evaluations checkpointed, " +
+            output.WriteLine($"kill {k}: aimed at {target}, {(killed ? "killed" : "had exited")} with {state.Evaluations} evaluations checkpointed, " +
                 $"{rows.Count} history rows on disk ({state.HistoryRowsCommitted} committed), temp files: [{string.Join(", ", temps)}]");
             // A killed writer may leave its own temp file (at most one: writes are sequential); older ones must have
             // been cleaned by the run that started after them.
             Assert.True(temps.Count <= 1, "stale temp files accumulate: " + string.Join(", ", temps));
             foreach (var t in temps)
             {
-                var m = AtomicTempName().Match(Path.GetFileName(t));
-                Assert.True(m.Success, "unexpected temp file " + t);
-                Assert.Equal(cli.Id, int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture));
+                Assert.True(AtomicTempName().IsMatch(Path.GetFileName(t)), "unexpected temp file " + t);
+                Assert.Equal(cli.Id, TempOwner(t));
             }
         }
         Assert.True(liveKills >= 4, $"only {liveKills} kills hit a running process");
@@ -69,6 +74,13 @@ public sealed partial class KillResumeTests(ITestOutputHelper output)
             Assert.True(last.ExitCode == 0, last.Describe());
         }
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(spec.Output));
+    }
+
+    /// <summary>The PID in an AtomicFile temporary name, or -1 for any other file.</summary>
+    private static int TempOwner(string path)
+    {
+        var m = AtomicTempName().Match(Path.GetFileName(path));
+        return m.Success ? int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture) : -1;
     }
 
     /// <summary>AtomicFile's temporary names: .&lt;file&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp.</summary>
