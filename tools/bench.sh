@@ -15,6 +15,6 @@ sleep 5
 dotnet src/LongRopeSearch.Cli/bin/Release/net10.0/longrope.dll bench --lengths "$lengths" --json bench/csharp.json
 # Some machines here set OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE to work around old OpenBLAS bugs; they pin a slower
 # kernel (sgemm ~120 instead of ~400 GFLOP/s on this CPU), so the peer is measured without them, in this command only.
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_torch.py checkpoints/tiny-brown datasets/search --lengths "$lengths" --threads "$(nproc)" --json bench/torch.json
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_torch.py models/tiny-brown datasets/search --lengths "$lengths" --threads "$(nproc)" --json bench/torch.json
 /usr/bin/python3 tools/bench_compare.py bench/csharp.json bench/torch.json bench/RESULTS.md
 cat bench/RESULTS.md

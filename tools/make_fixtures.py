@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the numeric reference fixtures used by the C# tests.
 
-    /usr/bin/python3 tools/make_fixtures.py              # everything (needs checkpoints/tiny-brown)
+    /usr/bin/python3 tools/make_fixtures.py              # everything (needs models/tiny-brown)
     /usr/bin/python3 tools/make_fixtures.py --skip-tiny  # only random models + rope baselines
 
 Outputs (all under tests/fixtures/):
@@ -29,7 +29,7 @@ import torch_llama as tl  # noqa: E402
 from safetensors_io import tensor_bytes, write_safetensors  # noqa: E402
 
 FIX = os.path.join(REPO_DIR, "tests", "fixtures")
-TINY = "checkpoints/tiny-brown"
+TINY = "models/tiny-brown"
 VALIDATION = "datasets/validation"
 
 

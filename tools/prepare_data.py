@@ -212,7 +212,7 @@ def write_readme(path, sets, train, texts, train_bytes):
     lines.append("Each document is ASCII text made by concatenating whole held-out Brown texts, "
                  "separated by a blank line, until it is at least %d bytes long, so that every document "
                  "yields a sample of 64x the tiny model's trained context (256 bytes). Search, validation "
-                 "and the training text of `checkpoints/tiny-brown` use disjoint Brown texts. "
+                 "and the training text of `models/tiny-brown` use disjoint Brown texts. "
                  "The texts of each document are drawn from rotating genres so categories are mixed."
                  % MIN_DOC_BYTES)
     lines.append("")

@@ -3,12 +3,12 @@
 with LongRoPE factor sets, used to make the numeric fixtures under tests/fixtures/.
 
 Library use (tools/make_fixtures.py):
-    m = RefModel("checkpoints/tiny-brown")
+    m = RefModel("models/tiny-brown")
     samples = select_samples("datasets/validation", 1024, 2, m.config["vocab_size"])
     m.sample_nll(samples[0], FactorSet.identity(m.head_dim // 2))
 
 Command line:
-    /usr/bin/python3 tools/torch_llama.py --model checkpoints/tiny-brown \
+    /usr/bin/python3 tools/torch_llama.py --model models/tiny-brown \
         --data datasets/validation --length 1024 --samples 2 [--factors f.json] \
         [--lambda-all 8] [--n-hat 0] [--attention-factor 1] [--dtype float32]
 

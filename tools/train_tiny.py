@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Trains the tiny byte-level Llama model shipped at checkpoints/tiny-brown.
+"""Trains the tiny byte-level Llama model shipped at models/tiny-brown.
 
     /usr/bin/python3 tools/prepare_data.py     # once: datasets/ + tools/.cache/train.txt
     /usr/bin/python3 tools/train_tiny.py       # ~25 min on 2 CPU cores
@@ -468,7 +468,7 @@ def baseline_rows():
 
 
 def refresh_card():
-    """Rewrites checkpoints/tiny-brown/README.md from tools/.cache/train_info.json (called by
+    """Rewrites models/tiny-brown/README.md from tools/.cache/train_info.json (called by
     make_fixtures.py after it regenerates the tiny-brown fixtures). Returns False if the
     training info is not available (e.g. fresh clone)."""
     p = os.path.join(TOOLS_DIR, ".cache", "train_info.json")

@@ -49,8 +49,8 @@ public sealed class JobRunner
         using var jobLock = JobLock.Acquire(dir.Root);
         if (dir.RemoveStaleTempFiles() is > 0 and var stale)
             _log.LogInformation("Removed {Count} temporary files of writes interrupted by a kill", stale);
-        using var checkpoint = Checkpoint.Open(_spec.Model);
-        var config = checkpoint.Config;
+        using var model = ModelFolder.Open(_spec.Model);
+        var config = model.Config;
         var geometry = new RopeGeometry(config.HeadDim, config.RopeTheta, config.OriginalMaxPositionEmbeddings);
         var space = SearchSpaceFile.Load(_spec.Space, config.RotaryPairs, config.OriginalMaxPositionEmbeddings);
         if (_spec.Seed is { } seed) space = space with { Seed = seed };
@@ -92,7 +92,7 @@ public sealed class JobRunner
         }
 
         var engineOptions = new EngineOptions { Threads = _spec.Threads ?? Environment.ProcessorCount };
-        using var engine = new PerplexityEvaluator(checkpoint.Weights, engineOptions);
+        using var engine = new PerplexityEvaluator(model.Weights, engineOptions);
         var evaluator = new EngineCandidateEvaluator(engine, _spec.Data, space.Evolution.Samples);
         var validator = new StageValidator(engine, evaluator, geometry, _spec.Validation, _spec.ValidationSamples ?? 2 * space.Evolution.Samples, config, _log);
 
@@ -155,7 +155,7 @@ public sealed class JobRunner
         {
             if (!exists) throw new InputException(path, "", $"an existing {what} (job field \"{field}\")", "no such file or directory");
         }
-        Require(_spec.Model, "model", "checkpoint directory", Directory.Exists(_spec.Model));
+        Require(_spec.Model, "model", "model folder", Directory.Exists(_spec.Model));
         Require(_spec.Data, "data", "document file or directory of documents", File.Exists(_spec.Data) || Directory.Exists(_spec.Data));
         Require(_spec.Validation, "validation", "document file or directory of documents", File.Exists(_spec.Validation) || Directory.Exists(_spec.Validation));
         Require(_spec.Space, "space", "search-space file", File.Exists(_spec.Space));

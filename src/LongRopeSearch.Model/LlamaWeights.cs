@@ -31,7 +31,7 @@ public sealed class LlamaWeights
 
     /// <summary>
     /// Binds tensors by Hugging Face name; every expected tensor must be present with the shape the config implies.
-    /// <paramref name="source"/> names the checkpoint in error messages.
+    /// <paramref name="source"/> names the model folder in error messages.
     /// </summary>
     public static LlamaWeights Bind(ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, string source) =>
         WeightBinder.Bind(config, tensors, source);

@@ -5,7 +5,7 @@ namespace LongRopeSearch.Model;
 /// <summary>
 /// A read-only view of one stored tensor: name, element type, shape and a pointer to its bytes
 /// (inside a memory-mapped safetensors file, or a pinned array for tensors built in memory).
-/// The pointer stays valid while the owning <see cref="Checkpoint"/> is alive.
+/// The pointer stays valid while the owning <see cref="ModelFolder"/> is alive.
 /// Row-major, like PyTorch: a 2-D weight [out, in] has row r at element offset r·in.
 /// </summary>
 public sealed unsafe class Tensor

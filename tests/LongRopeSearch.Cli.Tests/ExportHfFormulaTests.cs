@@ -110,9 +110,9 @@ public class ExportHfFormulaTests
         double evalPpl = (double)JsonNode.Parse(File.ReadAllText(evalJson))!["ppl"]!;
 
         var rebuilt = new FactorSet(hf.Long, 0, hf.AttentionFactor);
-        using var checkpoint = Checkpoint.Open(TestJob.Model);
-        using var engine = new PerplexityEvaluator(checkpoint.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 });
-        var samples = SampleSet.Load(RepoPaths.ValidationData, length, 4, checkpoint.Config);
+        using var folder = ModelFolder.Open(TestJob.Model);
+        using var engine = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 });
+        var samples = SampleSet.Load(RepoPaths.ValidationData, length, 4, folder.Config);
         double ppl = engine.Evaluate(samples, rebuilt).Ppl;
         Assert.Equal(evalPpl, ppl, 1e-9 * evalPpl);
     }

@@ -27,10 +27,10 @@ public class ReportCommandTests
         Assert.Equal(["longrope L=128", "longrope L=256", "longrope short L=64", "none", "pi s=4", "ntk s=4", "yarn s=4", "llama3 s=4", "dynamic-ntk s=4"], lines);
 
         // The searched 256 factors at 256, scored here independently, appear in the page and the cache.
-        using (var checkpoint = Checkpoint.Open(TestJob.Model))
-        using (var engine = new PerplexityEvaluator(checkpoint.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 }))
+        using (var folder = ModelFolder.Open(TestJob.Model))
+        using (var engine = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 }))
         {
-            var ppl = engine.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, checkpoint.Config), TestJob.Long256).Ppl;
+            var ppl = engine.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, folder.Config), TestJob.Long256).Ppl;
             Assert.Contains(ppl.ToString("0.0000", CultureInfo.InvariantCulture), sweep, StringComparison.Ordinal);
             var cache = JsonNode.Parse(File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json")))!["entries"]!.AsObject();
             Assert.Equal(27, cache.Count);

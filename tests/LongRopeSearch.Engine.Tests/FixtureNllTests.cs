@@ -61,12 +61,12 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
         var expectedTokens = fx["per_token_nll"]!.AsArray().Select(a => a!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
         var expectedMean = fx["mean_nll"]!.GetValue<double>();
 
-        using var checkpoint = Checkpoint.Open(RepoPath(fx["model"]!.GetValue<string>()));
-        var set = SampleSet.Load(RepoPath(fx["data"]!.GetValue<string>()), length, count, checkpoint.Config);
+        using var folder = ModelFolder.Open(RepoPath(fx["model"]!.GetValue<string>()));
+        var set = SampleSet.Load(RepoPath(fx["data"]!.GetValue<string>()), length, count, folder.Config);
         if (fx["documents"] is JsonArray docs)
             Assert.Equal(docs.Select(d => Path.GetFileName(d!.GetValue<string>())), set.Samples.Select(s => s.Document));
 
-        using var evaluator = new PerplexityEvaluator(checkpoint.Weights, new EngineOptions { Kind = kind, Threads = Environment.ProcessorCount });
+        using var evaluator = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = kind, Threads = Environment.ProcessorCount });
         var tokens = new double[count][];
         var result = evaluator.EvaluateTokens(set, factors, (i, nll) => tokens[i] = nll);
 

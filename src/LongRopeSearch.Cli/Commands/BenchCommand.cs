@@ -28,16 +28,16 @@ internal static class BenchCommand
         };
         cmd.SetAction(parse =>
         {
-            using var checkpoint = Checkpoint.Open(parse.GetValue(model)!);
-            var docs = SampleSet.LoadDocuments(parse.GetValue(data)!, checkpoint.Config);
+            using var folder = ModelFolder.Open(parse.GetValue(model)!);
+            var docs = SampleSet.LoadDocuments(parse.GetValue(data)!, folder.Config);
             var options = new EngineBenchmarkOptions
             {
-                Lengths = CommonOptions.ParseLengths(parse.GetValue(lengths)!, "--lengths", checkpoint.Config.OriginalMaxPositionEmbeddings),
+                Lengths = CommonOptions.ParseLengths(parse.GetValue(lengths)!, "--lengths", folder.Config.OriginalMaxPositionEmbeddings),
                 Repeats = Math.Max(1, parse.GetValue(repeats)),
                 GemmRows = Math.Max(0, parse.GetValue(gemmRows)),
                 Threads = parse.GetValue(threads),
             };
-            var result = EngineBenchmark.Run(parse.GetValue(model)!, checkpoint.Weights, docs, options, line => Console.Error.WriteLine(line));
+            var result = EngineBenchmark.Run(parse.GetValue(model)!, folder.Weights, docs, options, line => Console.Error.WriteLine(line));
             var output = parse.InvocationConfiguration.Output;
             var t = new Table().AddColumns("length", "tokens/s", "GFLOP/s", "peak memory MiB", "mean NLL");
             foreach (var l in result.Lengths)

@@ -6,12 +6,12 @@ namespace LongRopeSearch.Cli.Commands;
 /// <summary>Options several verbs share, with defaults pointing at what ships in the repository.</summary>
 internal static class CommonOptions
 {
-    public const string DefaultModel = "checkpoints/tiny-brown";
+    public const string DefaultModel = "models/tiny-brown";
     public const string DefaultSearchData = "datasets/search";
     public const string DefaultValidationData = "datasets/validation";
     public const string DefaultSpace = "search-spaces/tiny-brown.json";
 
-    public static Option<string> Model() => new("--model") { Description = "Checkpoint directory (config.json + *.safetensors).", DefaultValueFactory = _ => DefaultModel };
+    public static Option<string> Model() => new("--model") { Description = "Model folder (config.json + *.safetensors).", DefaultValueFactory = _ => DefaultModel };
 
     public static Option<string> Engine() => new("--engine") { Description = "fast (SIMD, all cores) or reference (plain loops).", DefaultValueFactory = _ => "fast" };
 

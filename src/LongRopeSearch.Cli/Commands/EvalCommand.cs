@@ -11,7 +11,7 @@ using Spectre.Console;
 
 namespace LongRopeSearch.Cli.Commands;
 
-/// <summary>`longrope eval`: perplexity of a checkpoint on samples at one or more lengths under one factor set.</summary>
+/// <summary>`longrope eval`: perplexity of a model on samples at one or more lengths under one factor set.</summary>
 internal static class EvalCommand
 {
     public static Command Create()
@@ -27,7 +27,7 @@ internal static class EvalCommand
         var engine = CommonOptions.Engine();
         var threads = CommonOptions.Threads();
 
-        var cmd = new Command("eval", "Score perplexity of a checkpoint under a factor set.")
+        var cmd = new Command("eval", "Score perplexity of a model under a factor set.")
         {
             model, data, length, samples, factors, method, scale, json, engine, threads,
         };
@@ -51,10 +51,10 @@ internal static class EvalCommand
             throw new InputException("--factors/--method", "", "one of --factors FILE or --method NAME, not both");
         if (r.Samples is <= 0) throw new InputException("--samples", "", "a positive integer", r.Samples.ToString());
 
-        using var checkpoint = Checkpoint.Open(r.Model);
-        var config = checkpoint.Config;
+        using var model = ModelFolder.Open(r.Model);
+        var config = model.Config;
         var lengths = CommonOptions.ParseLengths(r.Lengths, "--length", config.OriginalMaxPositionEmbeddings);
-        using var evaluator = new PerplexityEvaluator(checkpoint.Weights, r.Engine);
+        using var evaluator = new PerplexityEvaluator(model.Weights, r.Engine);
         var rows = new List<JsonObject>();
         var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
 

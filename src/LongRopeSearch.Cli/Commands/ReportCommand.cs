@@ -64,8 +64,8 @@ internal static class ReportCommand
         }
 
         SweepOutcome sweep;
-        using (var checkpoint = Checkpoint.Open(job.Spec.Model))
-        using (var engine = new PerplexityEvaluator(checkpoint.Weights, engineOptions))
+        using (var folder = ModelFolder.Open(job.Spec.Model))
+        using (var engine = new PerplexityEvaluator(folder.Weights, engineOptions))
         {
             ConsoleProgress? bar = null;
             var progress = new InlineProgress<SweepProgress>(p =>

@@ -7,7 +7,7 @@ using Tensor = LongRopeSearch.Model.Tensor;
 namespace LongRopeSearch.Engine.Bench;
 
 /// <summary>
-/// Measures the fast engine on a checkpoint: evaluation tokens/s, GFLOP/s and peak memory per sequence length, and
+/// Measures the fast engine on a model folder: evaluation tokens/s, GFLOP/s and peak memory per sequence length, and
 /// GEMM GFLOP/s on 7B-layer shapes. Not a test: numbers depend on the machine and its load.
 /// </summary>
 public static class EngineBenchmark
@@ -46,7 +46,7 @@ public static class EngineBenchmark
         return sample;
     }
 
-    /// <param name="model">A name for the report (e.g. the checkpoint directory).</param>
+    /// <param name="model">A name for the report (e.g. the model folder).</param>
     /// <param name="documents">Token documents of a dataset.</param>
     /// <param name="log">Progress lines (optional).</param>
     public static EngineBenchmarkResult Run(string model, LlamaWeights weights, IReadOnlyList<int[]> documents,

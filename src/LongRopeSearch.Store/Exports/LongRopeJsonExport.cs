@@ -25,7 +25,7 @@ public sealed record JsonExportInput
     public required string LongSource { get; init; }
     public string? ShortSource { get; init; }
 
-    /// <summary>Checkpoint directory of the model.</summary>
+    /// <summary>Model folder of the model.</summary>
     public required string ModelPath { get; init; }
 
     /// <summary>The model's config.json; a summary of its architecture and RoPE fields is recorded.</summary>

@@ -1,15 +1,15 @@
 namespace LongRopeSearch.Model;
 
 /// <summary>
-/// An opened Hugging Face checkpoint directory: config.json plus model.safetensors, or the shards listed in
+/// An opened Hugging Face model folder: config.json plus model.safetensors, or the shards listed in
 /// model.safetensors.index.json. Files are memory-mapped and validated; tensors are views into the mappings,
 /// valid until Dispose.
 /// </summary>
-public sealed class Checkpoint : IDisposable
+public sealed class ModelFolder : IDisposable
 {
     private readonly IReadOnlyList<IDisposable> _owners;
 
-    public Checkpoint(string directory, ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyList<IDisposable> owners)
+    public ModelFolder(string directory, ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyList<IDisposable> owners)
     {
         Directory = directory;
         Config = config;
@@ -23,8 +23,8 @@ public sealed class Checkpoint : IDisposable
     public IReadOnlyDictionary<string, Tensor> Tensors { get; }
     public LlamaWeights Weights { get; }
 
-    /// <summary>Opens and validates a checkpoint directory.</summary>
-    public static Checkpoint Open(string directory) => CheckpointLoader.Open(directory);
+    /// <summary>Opens and validates a model folder.</summary>
+    public static ModelFolder Open(string directory) => ModelFolderLoader.Open(directory);
 
     public void Dispose()
     {

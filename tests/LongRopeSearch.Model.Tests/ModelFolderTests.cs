@@ -6,14 +6,14 @@ using Xunit;
 
 namespace LongRopeSearch.Model.Tests;
 
-public sealed class CheckpointTests : IDisposable
+public sealed class ModelFolderTests : IDisposable
 {
     private readonly TempDir _tmp = new();
     private string Dir => _tmp.PathName;
 
     public void Dispose() => _tmp.Dispose();
 
-    private static void AssertBound(TinyModelBuilder model, Checkpoint ck)
+    private static void AssertBound(TinyModelBuilder model, ModelFolder ck)
     {
         var w = ck.Weights;
         float[] Expected(string name) => model.Tensors[name].Values;
@@ -44,7 +44,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var model = new TinyModelBuilder();
         model.WriteSingle(Dir, dtype);
-        using var ck = Checkpoint.Open(Dir);
+        using var ck = ModelFolder.Open(Dir);
         Assert.Equal(TinyModelBuilder.Hidden, ck.Config.HiddenSize);
         Assert.Equal(model.Tensors.Count, ck.Tensors.Count);
         AssertBound(model, ck);
@@ -61,7 +61,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var model = new TinyModelBuilder();
         model.WriteSharded(Dir, shards: 3, DType.BF16);
-        using var ck = Checkpoint.Open(Dir);
+        using var ck = ModelFolder.Open(Dir);
         Assert.Equal(model.Tensors.Count, ck.Tensors.Count);
         AssertBound(model, ck);
     }
@@ -72,7 +72,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder(qkvBias: true);
         model.Config["model_type"] = "qwen2";
         model.WriteSingle(Dir);
-        using var ck = Checkpoint.Open(Dir);
+        using var ck = ModelFolder.Open(Dir);
         var l = ck.Weights.Layers[1];
         Assert.Equal(model.Tensors["model.layers.1.self_attn.q_proj.bias"].Values, l.QBias!.ToFloatArray());
         Assert.Equal(model.Tensors["model.layers.1.self_attn.k_proj.bias"].Values, l.KBias!.ToFloatArray());
@@ -86,7 +86,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder(qkvBias: true);
         model.Config["attention_bias"] = true;
         model.WriteSingle(Dir);
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains("missing tensor model.layers.0.self_attn.o_proj.bias", e.Message, StringComparison.Ordinal);
     }
 
@@ -96,7 +96,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder(lmHead: true);
         model.Config["tie_word_embeddings"] = true;
         model.WriteSingle(Dir);
-        using var ck = Checkpoint.Open(Dir);
+        using var ck = ModelFolder.Open(Dir);
         Assert.Same(ck.Weights.Embed, ck.Weights.LmHead);
     }
 
@@ -106,7 +106,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder(lmHead: false);
         model.Config["tie_word_embeddings"] = true;
         model.WriteSingle(Dir);
-        using var ck = Checkpoint.Open(Dir);
+        using var ck = ModelFolder.Open(Dir);
         Assert.Same(ck.Weights.Embed, ck.Weights.LmHead);
     }
 
@@ -116,7 +116,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder();
         model.Tensors["model.layers.0.self_attn.rotary_emb.inv_freq"] = ([2], [1f, 0.01f]);
         model.WriteSingle(Dir);
-        using var ck = Checkpoint.Open(Dir);
+        using var ck = ModelFolder.Open(Dir);
         AssertBound(model, ck);
     }
 
@@ -126,7 +126,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder();
         model.Tensors.Remove("model.layers.1.mlp.up_proj.weight");
         model.WriteSingle(Dir);
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains($"missing tensor model.layers.1.mlp.up_proj.weight in {Dir}", e.Message, StringComparison.Ordinal);
         Assert.Contains("[12, 8]", e.Message, StringComparison.Ordinal);
     }
@@ -137,7 +137,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder();
         model.Tensors["model.layers.0.self_attn.k_proj.weight"] = ([8, 8], new float[64]);
         model.WriteSingle(Dir);
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Equal(Dir, e.Origin);
         Assert.Contains("tensor model.layers.0.self_attn.k_proj.weight", e.Message, StringComparison.Ordinal);
         Assert.Contains("expected shape [4, 8] (from config num_key_value_heads=1 × head_dim=4, hidden_size=8)", e.Message, StringComparison.Ordinal);
@@ -161,7 +161,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder();
         model.WriteSharded(Dir, shards: 2);
         EditIndex(map => map["model.norm.weight"] = FlipShard(map["model.norm.weight"]!.GetValue<string>()));
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains("model.safetensors.index.json", e.Message, StringComparison.Ordinal);
         Assert.Contains("has no tensor model.norm.weight", e.Message, StringComparison.Ordinal);
     }
@@ -172,7 +172,7 @@ public sealed class CheckpointTests : IDisposable
         var model = new TinyModelBuilder();
         model.WriteSharded(Dir, shards: 2);
         EditIndex(map => map.Remove("model.layers.0.mlp.gate_proj.weight"));
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains("weight_map.model.layers.0.mlp.gate_proj.weight", e.Message, StringComparison.Ordinal);
         Assert.Contains("no entry", e.Message, StringComparison.Ordinal);
     }
@@ -182,7 +182,7 @@ public sealed class CheckpointTests : IDisposable
     {
         new TinyModelBuilder().WriteSharded(Dir, shards: 2);
         File.Delete(Path.Combine(Dir, "model-00002-of-00002.safetensors"));
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains("model-00002-of-00002.safetensors", e.Message, StringComparison.Ordinal);
         Assert.Contains("no such file", e.Message, StringComparison.Ordinal);
     }
@@ -192,7 +192,7 @@ public sealed class CheckpointTests : IDisposable
     {
         new TinyModelBuilder().WriteSharded(Dir, shards: 2);
         EditIndex(map => map["model.norm.weight"] = "../elsewhere.safetensors");
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains("a plain file name", e.Message, StringComparison.Ordinal);
     }
 
@@ -200,7 +200,7 @@ public sealed class CheckpointTests : IDisposable
     public void Directory_without_weights()
     {
         new TinyModelBuilder().WriteConfig(Dir);
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains($"no model.safetensors or model.safetensors.index.json in {Dir}", e.Message, StringComparison.Ordinal);
     }
 
@@ -209,7 +209,7 @@ public sealed class CheckpointTests : IDisposable
     {
         new TinyModelBuilder().WriteSingle(Dir);
         File.Delete(Path.Combine(Dir, "config.json"));
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(Dir));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Contains(Dir, e.Message, StringComparison.Ordinal);
         Assert.Contains("config.json", e.Message, StringComparison.Ordinal);
     }
@@ -218,7 +218,7 @@ public sealed class CheckpointTests : IDisposable
     public void Missing_directory()
     {
         var missing = Path.Combine(Dir, "nope");
-        var e = Assert.Throws<InputException>(() => Checkpoint.Open(missing));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(missing));
         Assert.Contains(missing, e.Message, StringComparison.Ordinal);
         Assert.Contains("no such directory", e.Message, StringComparison.Ordinal);
     }

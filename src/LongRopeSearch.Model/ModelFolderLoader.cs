@@ -4,24 +4,24 @@ using LongRopeSearch.Core;
 namespace LongRopeSearch.Model;
 
 /// <summary>
-/// Opens a Hugging Face checkpoint directory: config.json, then either the shards named by
+/// Opens a Hugging Face model folder: config.json, then either the shards named by
 /// model.safetensors.index.json or the single model.safetensors. Each shard is mapped once; the index and the
 /// shards must agree exactly, so a stale index or a stray shard cannot silently change which weights are used.
 /// </summary>
-internal static class CheckpointLoader
+internal static class ModelFolderLoader
 {
     public const string ConfigName = "config.json";
     public const string SingleFileName = "model.safetensors";
     public const string IndexName = "model.safetensors.index.json";
 
-    public static Checkpoint Open(string directory)
+    public static ModelFolder Open(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new InputException(directory, "", "a checkpoint directory (config.json + safetensors)",
+            throw new InputException(directory, "", "a model folder (config.json + safetensors)",
                 File.Exists(directory) ? "a file" : "no such directory");
         var configPath = Path.Combine(directory, ConfigName);
         if (!File.Exists(configPath))
-            throw new InputException(directory, ConfigName, "a Hugging Face config.json in the checkpoint directory", "no such file");
+            throw new InputException(directory, ConfigName, "a Hugging Face config.json in the model folder", "no such file");
         var config = ModelConfigLoader.Load(configPath);
 
         var files = new List<SafetensorsFile>();
@@ -42,7 +42,7 @@ internal static class CheckpointLoader
                 throw new InputException(directory, "", $"{SingleFileName} or {IndexName}",
                     $"no {SingleFileName} or {IndexName} in {directory}");
             }
-            return new Checkpoint(directory, config, tensors, files);
+            return new ModelFolder(directory, config, tensors, files);
         }
         catch
         {
@@ -104,7 +104,7 @@ internal static class CheckpointLoader
                 throw new InputException(indexPath, field, "a shard file name", JsonFields.Show(entry.Value));
             var shard = entry.Value.GetString()!;
             if (shard.Length == 0 || shard != Path.GetFileName(shard) || shard is "." or "..")
-                throw new InputException(indexPath, field, "a plain file name in the checkpoint directory", $"\"{shard}\"");
+                throw new InputException(indexPath, field, "a plain file name in the model folder", $"\"{shard}\"");
             if (!map.TryAdd(entry.Name, shard))
                 throw new InputException(indexPath, field, "each tensor listed once", "a duplicate entry");
         }
