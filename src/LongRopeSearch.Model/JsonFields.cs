@@ -132,7 +132,7 @@ internal readonly struct JsonFields
     public static JsonDocument ParseDocument(string source, ReadOnlyMemory<byte> utf8)
     {
         if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
-            throw new InputException(source, "", "UTF-8 text (JSON)", $"invalid UTF-8 at byte {FirstInvalidUtf8(utf8.Span) + 1}");
+            throw new InputException(source, "", "UTF-8 text (JSON)", $"invalid UTF-8 at byte {InputFiles.FirstInvalidUtf8(utf8.Span) + 1}");
         var doc = Parse(source, utf8);
         try
         {
@@ -144,13 +144,6 @@ internal readonly struct JsonFields
             doc.Dispose();
             throw;
         }
-    }
-
-    private static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
-    {
-        int i = 0;
-        while (i < utf8.Length && System.Text.Rune.DecodeFromUtf8(utf8[i..], out _, out int consumed) == System.Buffers.OperationStatus.Done) i += consumed;
-        return i;
     }
 
     /// <summary>Decodes every property name and string value; one that cannot be decoded is an InputException naming its path.</summary>

@@ -109,16 +109,7 @@ internal static class ModelFolderLoader
     /// <summary>Reads weight_map (tensor name → shard file name); shard names must be plain file names in the directory.</summary>
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(indexPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(indexPath, "", "a readable file", e.Message, e);
-        }
-        using var doc = JsonFields.ParseDocument(indexPath, bytes);
+        using var doc = JsonFields.ParseDocument(indexPath, InputFiles.ReadAllBytes(indexPath, "a readable shard index file"));
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
             throw new InputException(indexPath, "", "a JSON object with a weight_map", JsonFields.Show(doc.RootElement));
         var root = new JsonFields(indexPath, doc.RootElement);

@@ -16,16 +16,7 @@ internal static class ModelConfigLoader
     {
         if (!File.Exists(path))
             throw new InputException(path, "", "an existing config.json file", Directory.Exists(path) ? "a directory" : "no such file");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(path, "", "a readable file", e.Message, e);
-        }
-        using var doc = JsonFields.ParseDocument(path, bytes);
+        using var doc = JsonFields.ParseDocument(path, InputFiles.ReadAllBytes(path, "a readable config.json file"));
         if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
             throw new InputException(path, "", "a JSON object at the top level", JsonFields.Show(doc.RootElement));
         return Parse(new JsonFields(path, doc.RootElement));

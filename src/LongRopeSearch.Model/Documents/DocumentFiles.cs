@@ -46,15 +46,7 @@ public sealed class DocumentFiles : IDocumentSource
 
     private static DocumentContent Read(string file)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(file, "", "a readable document file", e.Message, e);
-        }
+        var bytes = InputFiles.ReadAllBytes(file, "a readable document file");
         return file.EndsWith(IdsExtension, StringComparison.Ordinal)
             ? new DocumentContent.Ids(TokenIdsParser.Parse(file, bytes))
             : new DocumentContent.Text(DocumentText.FromBytes(file, bytes));

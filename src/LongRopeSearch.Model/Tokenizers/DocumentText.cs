@@ -47,15 +47,8 @@ public sealed class DocumentText
             }
             catch (DecoderFallbackException e)
             {
-                throw new InputException(Origin, "", "UTF-8 text", $"invalid UTF-8 at byte {FirstInvalid(_bytes!) + 1}", e);
+                throw new InputException(Origin, "", "UTF-8 text", $"invalid UTF-8 at byte {InputFiles.FirstInvalidUtf8(_bytes!) + 1}", e);
             }
         }
-    }
-
-    private static int FirstInvalid(ReadOnlySpan<byte> utf8)
-    {
-        int i = 0;
-        while (i < utf8.Length && System.Text.Rune.DecodeFromUtf8(utf8[i..], out _, out int n) == System.Buffers.OperationStatus.Done) i += n;
-        return i;
     }
 }
