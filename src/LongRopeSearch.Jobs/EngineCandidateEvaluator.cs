@@ -14,18 +14,20 @@ namespace LongRopeSearch.Jobs;
 public sealed class EngineCandidateEvaluator : ICandidateEvaluator
 {
     private readonly PerplexityEvaluator _engine;
-    private readonly ModelConfig _config;
     private readonly string _dataPath;
     private readonly int _samples;
     private readonly Dictionary<int, SampleSet> _sets = [];
 
-    public EngineCandidateEvaluator(PerplexityEvaluator engine, string dataPath, int samples)
+    public EngineCandidateEvaluator(PerplexityEvaluator engine, string dataPath, int samples, ITokenizer tokenizer)
     {
         _engine = engine;
-        _config = engine.Weights.Config;
+        Tokenizer = tokenizer;
         _dataPath = dataPath;
         _samples = samples;
     }
+
+    /// <summary>The model folder's tokenizer, through which documents become samples.</summary>
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>Tokens scored so far (for rates).</summary>
     public long TokensScored { get; private set; }
@@ -33,7 +35,7 @@ public sealed class EngineCandidateEvaluator : ICandidateEvaluator
     public SampleSet SamplesAt(int length)
     {
         if (!_sets.TryGetValue(length, out var set))
-            _sets[length] = set = SampleSet.Load(_dataPath, length, _samples, _config);
+            _sets[length] = set = SampleSet.Load(_dataPath, length, _samples, Tokenizer);
         return set;
     }
 

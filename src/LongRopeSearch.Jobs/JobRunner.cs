@@ -93,7 +93,7 @@ public sealed class JobRunner
 
         var engineOptions = new EngineOptions { Threads = _spec.Threads ?? Environment.ProcessorCount };
         using var engine = new PerplexityEvaluator(model.Weights, engineOptions);
-        var evaluator = new EngineCandidateEvaluator(engine, _spec.Data, space.Evolution.Samples);
+        var evaluator = new EngineCandidateEvaluator(engine, _spec.Data, space.Evolution.Samples, model.Tokenizer);
         var validator = new StageValidator(engine, evaluator, geometry, _spec.Validation, _spec.ValidationSamples ?? 2 * space.Evolution.Samples, config, _log);
 
         try

@@ -23,7 +23,7 @@ public sealed record SweepOutcome(IReadOnlyList<SweepSeries> Series, int Evaluat
 /// interruption) evaluates only what is missing. A length with fewer than K long-enough documents is skipped with a
 /// note rather than scored on fewer samples, which would make its points incomparable.
 /// </summary>
-public sealed class ReportSweep(PerplexityEvaluator engine, string validationPath, int samples, SweepCache cache)
+public sealed class ReportSweep(PerplexityEvaluator engine, ITokenizer tokenizer, string validationPath, int samples, SweepCache cache)
 {
     /// <summary>L0·{1, 2, 4, 8, …} up to the largest target, plus that target when it is not such a multiple.</summary>
     public static IReadOnlyList<int> DefaultLengths(int originalLength, int maxTarget)
@@ -57,14 +57,13 @@ public sealed class ReportSweep(PerplexityEvaluator engine, string validationPat
     {
         ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(lengths);
-        var config = engine.Weights.Config;
         var notes = new List<string>();
         var sets = new Dictionary<int, SampleSet>();
         foreach (var length in lengths.Distinct().Order())
         {
             try
             {
-                sets[length] = SampleSet.Load(validationPath, length, samples, config);
+                sets[length] = SampleSet.Load(validationPath, length, samples, tokenizer);
             }
             catch (InputException e)
             {

@@ -22,7 +22,7 @@ internal sealed class StageValidator(
     public StageValidation Validate(StageResult stage, CancellationToken ct)
     {
         int length = stage.Stage.Length;
-        var validation = SampleSet.Load(validationPath, length, validationSamples, config);
+        var validation = SampleSet.Load(validationPath, length, validationSamples, searchSet.Tokenizer);
         var search = searchSet.SamplesAt(length);
         var methods = new List<(string Name, FactorSet Factors)> { (SearchedMethod, stage.Best.Candidate.Factors) };
         foreach (var b in Baselines.WithIdentity(geometry, Math.Max(1.0, stage.Stage.Scale)))

@@ -33,6 +33,9 @@ internal readonly struct JsonFields
 
     public bool Has(string name) => Get(name) is not null;
 
+    /// <summary>The key is written in the object, even as JSON null (some transformers defaults apply only when the key is absent).</summary>
+    public bool IsPresent(string name) => _obj.TryGetProperty(name, out _);
+
     public string RequiredString(string name) =>
         OptionalString(name) ?? throw Missing(name, "a string");
 
@@ -52,6 +55,14 @@ internal readonly struct JsonFields
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n)) throw WrongType(name, "a positive integer", v);
         if (n <= 0 || n > int.MaxValue)
             throw new InputException(Source, FieldName(name), $"a positive integer at most {int.MaxValue}", Show(v));
+        return (int)n;
+    }
+
+    public int? OptionalNonNegativeInt(string name)
+    {
+        if (Get(name) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < 0 || n > int.MaxValue)
+            throw new InputException(Source, FieldName(name), $"an integer in [0, {int.MaxValue}]", Show(v));
         return (int)n;
     }
 
@@ -112,8 +123,66 @@ internal readonly struct JsonFields
 
     private static string Truncate(string s) => s.Length <= 60 ? s : s[..57] + "...";
 
-    /// <summary>Parses a whole JSON document; malformed JSON becomes an <see cref="InputException"/> with line and byte.</summary>
+    /// <summary>
+    /// Parses a whole JSON document; malformed JSON becomes an <see cref="InputException"/> with line and byte.
+    /// The parser does not check that strings decode (invalid UTF-8, an escaped lone surrogate): reading such a name
+    /// or value later would throw InvalidOperationException from deep inside a loader. So the bytes are checked
+    /// first and every name and string is decoded once here, and a document that comes back is safe to read.
+    /// </summary>
     public static JsonDocument ParseDocument(string source, ReadOnlyMemory<byte> utf8)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+            throw new InputException(source, "", "UTF-8 text (JSON)", $"invalid UTF-8 at byte {InputFiles.FirstInvalidUtf8(utf8.Span) + 1}");
+        var doc = Parse(source, utf8);
+        try
+        {
+            CheckStrings(source, doc.RootElement, "");
+            return doc;
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Decodes every property name and string value; one that cannot be decoded is an InputException naming its path.</summary>
+    private static void CheckStrings(string source, JsonElement e, string path)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                int index = 0;
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name = Decode(source, () => p.Name, path.Length == 0 ? $"key {index}" : $"{path}: key {index}");
+                    CheckStrings(source, p.Value, path.Length == 0 ? name : $"{path}.{name}");
+                    index++;
+                }
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (var item in e.EnumerateArray()) CheckStrings(source, item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.String:
+                Decode(source, e.GetString, path);
+                break;
+        }
+    }
+
+    private static string Decode(string source, Func<string?> read, string path)
+    {
+        try
+        {
+            return read()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InputException(source, path, "a JSON string that decodes to Unicode text", "an undecodable string (" + ex.Message + ")", ex);
+        }
+    }
+
+    private static JsonDocument Parse(string source, ReadOnlyMemory<byte> utf8)
     {
         try
         {

@@ -1,19 +1,21 @@
 namespace LongRopeSearch.Model;
 
 /// <summary>
-/// An opened Hugging Face model folder: config.json plus model.safetensors, or the shards listed in
-/// model.safetensors.index.json. Files are memory-mapped and validated; tensors are views into the mappings,
-/// valid until Dispose.
+/// An opened Hugging Face model folder, ready for evaluation: config.json, its weights (model.safetensors, or the
+/// shards listed in model.safetensors.index.json) bound by the family's binder, and its tokenizer. Files are
+/// memory-mapped and validated; tensors are views into the mappings, valid until Dispose.
 /// </summary>
 public sealed class ModelFolder : IDisposable
 {
     private readonly IReadOnlyList<IDisposable> _owners;
 
-    public ModelFolder(string directory, ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyList<IDisposable> owners)
+    internal ModelFolder(string directory, ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, ITokenizer tokenizer,
+        IReadOnlyList<IDisposable> owners)
     {
         Directory = directory;
         Config = config;
         Tensors = tensors;
+        Tokenizer = tokenizer;
         _owners = owners;
         Weights = LlamaWeights.Bind(config, tensors, directory);
     }
@@ -23,7 +25,13 @@ public sealed class ModelFolder : IDisposable
     public IReadOnlyDictionary<string, Tensor> Tensors { get; }
     public LlamaWeights Weights { get; }
 
-    /// <summary>Opens and validates a model folder.</summary>
+    /// <summary>How this model's documents become tokens (byte-level, or pre-tokenized ".ids" only for now).</summary>
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// Opens and validates a model folder for evaluation. Besides malformed files, refuses what the engine would
+    /// score wrongly without a word: an unknown model_type, and a pretrained RoPE scaling in config.json.
+    /// </summary>
     public static ModelFolder Open(string directory) => ModelFolderLoader.Open(directory);
 
     public void Dispose()

@@ -21,8 +21,10 @@ internal static class ModelFolderLoader
                 File.Exists(directory) ? "a file" : "no such directory");
         var configPath = Path.Combine(directory, ConfigName);
         if (!File.Exists(configPath))
-            throw new InputException(directory, ConfigName, "a Hugging Face config.json in the model folder", "no such file");
+            throw new InputException(directory, ConfigName, "a Hugging Face config.json in the model folder", WhatIsThere(configPath));
         var config = ModelConfigLoader.Load(configPath);
+        RefusePretrainedScaling(config);
+        var tokenizer = TokenizerResolver.Resolve(directory, config);
 
         var files = new List<SafetensorsFile>();
         try
@@ -30,8 +32,11 @@ internal static class ModelFolderLoader
             var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             var indexPath = Path.Combine(directory, IndexName);
             var singlePath = Path.Combine(directory, SingleFileName);
+            // A directory by either name is reported as what it is, not as a missing file.
+            if (Directory.Exists(indexPath))
+                throw new InputException(indexPath, "", "a shard index file (JSON with a weight_map)", "a directory");
             if (File.Exists(indexPath)) OpenSharded(directory, indexPath, files, tensors);
-            else if (File.Exists(singlePath))
+            else if (File.Exists(singlePath) || Directory.Exists(singlePath))
             {
                 var file = SafetensorsFile.Open(singlePath);
                 files.Add(file);
@@ -42,7 +47,7 @@ internal static class ModelFolderLoader
                 throw new InputException(directory, "", $"{SingleFileName} or {IndexName}",
                     $"no {SingleFileName} or {IndexName} in {directory}");
             }
-            return new ModelFolder(directory, config, tensors, files);
+            return new ModelFolder(directory, config, tensors, tokenizer, files);
         }
         catch
         {
@@ -50,6 +55,21 @@ internal static class ModelFolderLoader
             throw;
         }
     }
+
+    /// <summary>
+    /// The engine applies plain RoPE under the factor set it is given; a checkpoint trained or published with its own
+    /// scaling (llama3, yarn, longrope...) would be scored as a different model. Refused until such scalings are
+    /// applied exactly; <see cref="ModelConfig.Load"/> still reads them.
+    /// </summary>
+    private static void RefusePretrainedScaling(ModelConfig config)
+    {
+        if (config.RopeScaling is { } s)
+            throw new InputException(config.SourcePath, s.Field,
+                $"no pretrained RoPE scaling (absent, null or rope_type \"default\"): applying a model's published {s.Field} is not supported yet",
+                $"rope_type \"{s.Type}\"");
+    }
+
+    private static string WhatIsThere(string path) => Directory.Exists(path) ? "a directory" : "no such file";
 
     private static void OpenSharded(string directory, string indexPath, List<SafetensorsFile> files, Dictionary<string, Tensor> tensors)
     {
@@ -61,7 +81,7 @@ internal static class ModelFolderLoader
         {
             var shardPath = Path.Combine(directory, shardName);
             if (!File.Exists(shardPath))
-                throw new InputException(indexPath, $"weight_map → {shardName}", $"an existing shard file in {directory}", "no such file");
+                throw new InputException(indexPath, $"weight_map → {shardName}", $"an existing shard file in {directory}", WhatIsThere(shardPath));
             var file = SafetensorsFile.Open(shardPath);
             files.Add(file);
             shards.Add(shardName, file);
@@ -89,7 +109,7 @@ internal static class ModelFolderLoader
     /// <summary>Reads weight_map (tensor name → shard file name); shard names must be plain file names in the directory.</summary>
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
-        using var doc = JsonFields.ParseDocument(indexPath, File.ReadAllBytes(indexPath));
+        using var doc = JsonFields.ParseDocument(indexPath, InputFiles.ReadAllBytes(indexPath, "a readable shard index file"));
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
             throw new InputException(indexPath, "", "a JSON object with a weight_map", JsonFields.Show(doc.RootElement));
         var root = new JsonFields(indexPath, doc.RootElement);

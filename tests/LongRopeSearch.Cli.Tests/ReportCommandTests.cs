@@ -30,7 +30,7 @@ public class ReportCommandTests
         using (var folder = ModelFolder.Open(TestJob.Model))
         using (var engine = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 }))
         {
-            var ppl = engine.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, folder.Config), TestJob.Long256).Ppl;
+            var ppl = engine.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, folder.Tokenizer), TestJob.Long256).Ppl;
             Assert.Contains(ppl.ToString("0.0000", CultureInfo.InvariantCulture), sweep, StringComparison.Ordinal);
             var cache = JsonNode.Parse(File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json")))!["entries"]!.AsObject();
             Assert.Equal(27, cache.Count);

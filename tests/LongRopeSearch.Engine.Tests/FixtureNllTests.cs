@@ -62,7 +62,7 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
         var expectedMean = fx["mean_nll"]!.GetValue<double>();
 
         using var folder = ModelFolder.Open(RepoPath(fx["model"]!.GetValue<string>()));
-        var set = SampleSet.Load(RepoPath(fx["data"]!.GetValue<string>()), length, count, folder.Config);
+        var set = SampleSet.Load(RepoPath(fx["data"]!.GetValue<string>()), length, count, folder.Tokenizer);
         if (fx["documents"] is JsonArray docs)
             Assert.Equal(docs.Select(d => Path.GetFileName(d!.GetValue<string>())), set.Samples.Select(s => s.Document));
 

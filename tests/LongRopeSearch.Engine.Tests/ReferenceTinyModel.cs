@@ -37,7 +37,6 @@ public sealed record TinySpec
         TieWordEmbeddings = Tied,
         QkvBias = QkvBias,
         OutputBias = OutputBias,
-        ByteLevel = false,
         SlidingWindow = SlidingWindow,
         SourcePath = "tiny/config.json",
     };

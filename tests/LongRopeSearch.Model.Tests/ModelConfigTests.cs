@@ -42,9 +42,8 @@ public sealed class ModelConfigTests : IDisposable
         Assert.False(c.TieWordEmbeddings);
         Assert.False(c.QkvBias);
         Assert.False(c.OutputBias);
-        Assert.False(c.ByteLevel);
         Assert.Null(c.SlidingWindow);
-        Assert.Null(c.RopeScalingType);
+        Assert.Null(c.RopeScaling);
         Assert.Equal(ConfigPath, c.SourcePath);
         Assert.Equal(2, c.GroupSize);
     }
@@ -73,7 +72,7 @@ public sealed class ModelConfigTests : IDisposable
         var c = Load();
         Assert.Equal(500000.0, c.RopeTheta);
         Assert.Equal(32, c.OriginalMaxPositionEmbeddings);
-        Assert.Null(c.RopeScalingType);
+        Assert.Null(c.RopeScaling);
     }
 
     [Fact]
@@ -83,7 +82,7 @@ public sealed class ModelConfigTests : IDisposable
         var c = Load();
         Assert.Equal(16, c.OriginalMaxPositionEmbeddings);
         Assert.Equal(64, c.MaxPositionEmbeddings);
-        Assert.Equal("llama3", c.RopeScalingType);
+        Assert.Equal(new PretrainedRopeScaling("rope_scaling", "llama3"), c.RopeScaling);
     }
 
     [Fact]
@@ -93,7 +92,15 @@ public sealed class ModelConfigTests : IDisposable
         _config["rope_scaling"] = new JsonObject { ["type"] = "linear", ["original_max_position_embeddings"] = 16 };
         var c = Load();
         Assert.Equal(8, c.OriginalMaxPositionEmbeddings);
-        Assert.Equal("linear", c.RopeScalingType);
+        Assert.Equal(new PretrainedRopeScaling("rope_scaling", "linear"), c.RopeScaling);
+    }
+
+    [Fact]
+    public void A_scaling_in_rope_parameters_is_read_with_its_field()
+    {
+        // Reading must keep working: ModelFolder.Open is what refuses such a model for evaluation.
+        _config["rope_parameters"] = new JsonObject { ["rope_type"] = "yarn", ["factor"] = 4.0, ["rope_theta"] = 10000.0 };
+        Assert.Equal(new PretrainedRopeScaling("rope_parameters", "yarn"), Load().RopeScaling);
     }
 
     [Fact]
@@ -106,44 +113,138 @@ public sealed class ModelConfigTests : IDisposable
     }
 
     [Fact]
-    public void Qwen2_has_qkv_bias_and_a_sliding_window_only_when_enabled()
+    public void Qwen2_has_qkv_bias_and_a_sliding_window_only_when_enabled_on_some_layer()
     {
         _config["model_type"] = "qwen2";
         _config["sliding_window"] = 32;
         _config["use_sliding_window"] = false;
+        _config["max_window_layers"] = 1;
         var c = Load();
         Assert.True(c.QkvBias);
         Assert.False(c.OutputBias);
         Assert.Null(c.SlidingWindow);
 
         _config["use_sliding_window"] = true;
-        Assert.Equal(32, Load().SlidingWindow);
+        Assert.Equal(32, Load().SlidingWindow); // layer 1 of 2 is windowed
+        _config["max_window_layers"] = 2;
+        Assert.Null(Load().SlidingWindow);      // no layer from index 2 on: every layer is global
+        _config.Remove("max_window_layers");
+        Assert.Null(Load().SlidingWindow);      // transformers' default 28 ≥ 2 layers
+        _config["layer_types"] = new JsonArray("full_attention", "sliding_attention");
+        Assert.Equal(32, Load().SlidingWindow); // an explicit layer_types wins over max_window_layers
+        _config.Remove("sliding_window");
+        Assert.Equal(4096, Load().SlidingWindow); // Qwen2Config's default window
     }
 
     [Fact]
-    public void Mistral_records_its_sliding_window()
+    public void Qwen2_layer_types_must_name_one_kind_per_layer()
+    {
+        _config["model_type"] = "qwen2";
+        _config["use_sliding_window"] = true;
+        _config["layer_types"] = new JsonArray("full_attention");
+        Refused("layer_types", "one per layer (2 layers)");
+        _config["layer_types"] = new JsonArray("full_attention", "local");
+        Refused("layer_types[1]", "\"sliding_attention\"", "\"local\"");
+    }
+
+    [Fact]
+    public void Mistral_records_its_sliding_window_with_the_transformers_default_when_absent()
     {
         _config["model_type"] = "mistral";
         _config["sliding_window"] = 4096;
         Assert.Equal(4096, Load().SlidingWindow);
         _config["sliding_window"] = null;
         Assert.Null(Load().SlidingWindow);
+        _config.Remove("sliding_window");
+        Assert.Equal(4096, Load().SlidingWindow); // MistralConfig(sliding_window=4096)
     }
 
     [Fact]
-    public void Byte_level_needs_vocab_256_and_no_tokenizer_file()
+    public void Mistral_has_no_biases_whatever_attention_bias_says()
     {
-        _config["vocab_size"] = 256;
-        Assert.True(Load().ByteLevel);
-        File.WriteAllText(_tmp.File("tokenizer.json"), "{}");
-        Assert.False(Load().ByteLevel);
+        // MistralAttention builds every projection with bias=False; attention_bias is a Llama field.
+        _config["model_type"] = "mistral";
+        _config["attention_bias"] = true;
+        var c = Load();
+        Assert.False(c.QkvBias);
+        Assert.False(c.OutputBias);
+    }
+
+    [Theory]
+    [InlineData(32, 32)]   // a window smaller than the trained context is L0 (microsoft/LongRoPE's rule)
+    [InlineData(64, 64)]   // equal: no change
+    [InlineData(128, 64)]  // wider than the trained context: the trained context stays L0
+    public void A_sliding_window_smaller_than_the_trained_context_is_the_original_length(int window, int expectedL0)
+    {
+        _config["model_type"] = "mistral";
+        _config["sliding_window"] = window;
+        var c = Load();
+        Assert.Equal(64, c.MaxPositionEmbeddings);
+        Assert.Equal(window, c.SlidingWindow);
+        Assert.Equal(expectedL0, c.OriginalMaxPositionEmbeddings);
     }
 
     [Fact]
-    public void Unsupported_model_type_lists_the_supported_ones()
+    public void The_window_is_compared_with_original_max_position_embeddings_when_given()
     {
-        _config["model_type"] = "gpt2";
-        Refused("model_type", "llama, mistral, qwen2", "\"gpt2\"");
+        _config["model_type"] = "mistral";
+        _config["original_max_position_embeddings"] = 16;
+        _config["sliding_window"] = 32;
+        Assert.Equal(16, Load().OriginalMaxPositionEmbeddings);
+        _config["sliding_window"] = 8;
+        Assert.Equal(8, Load().OriginalMaxPositionEmbeddings);
+        _config["sliding_window"] = null;
+        Assert.Equal(16, Load().OriginalMaxPositionEmbeddings);
+    }
+
+    [Fact]
+    public void A_window_that_is_not_in_effect_does_not_change_the_original_length()
+    {
+        _config["model_type"] = "qwen2";
+        _config["sliding_window"] = 8;
+        _config["use_sliding_window"] = false;
+        Assert.Equal(64, Load().OriginalMaxPositionEmbeddings);
+        _config["model_type"] = "llama"; // Llama has no sliding window: a stray key means nothing
+        Assert.Equal(64, Load().OriginalMaxPositionEmbeddings);
+    }
+
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("phi3")] // bound and tested (FusedProjections) but its forward pass is not proven yet
+    public void Unsupported_model_type_lists_the_supported_ones(string modelType)
+    {
+        _config["model_type"] = modelType;
+        Refused("model_type", "llama, mistral, qwen2", $"\"{modelType}\"");
+    }
+
+    [Fact]
+    public void Invalid_utf8_in_a_string_is_refused_with_its_byte()
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(_config.ToJsonString().Replace("silu", "si\u00e9lu", StringComparison.Ordinal));
+        int at = Array.IndexOf(bytes, (byte)0xC3);
+        bytes[at + 1] = 0x28; // C3 28: a lead byte without its continuation
+        File.WriteAllBytes(ConfigPath, bytes);
+        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
+        Assert.Contains(ConfigPath, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"invalid UTF-8 at byte {at + 1}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_escaped_lone_surrogate_is_refused_naming_the_field()
+    {
+        File.WriteAllText(ConfigPath, _config.ToJsonString().Replace("\"silu\"", "\"\\ud800\"", StringComparison.Ordinal));
+        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
+        Assert.Contains(ConfigPath, e.Message, StringComparison.Ordinal);
+        Assert.Contains("hidden_act", e.Message, StringComparison.Ordinal);
+        Assert.Contains("decodes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_named_config_json_is_reported_as_a_directory()
+    {
+        Directory.CreateDirectory(ConfigPath);
+        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
+        Assert.Contains("a directory", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

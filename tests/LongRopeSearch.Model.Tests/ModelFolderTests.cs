@@ -223,6 +223,81 @@ public sealed class ModelFolderTests : IDisposable
         Assert.Contains("no such directory", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("rope_scaling", "rope_type", "llama3")]
+    [InlineData("rope_scaling", "type", "linear")]      // the legacy key
+    [InlineData("rope_scaling", "rope_type", "yarn")]
+    [InlineData("rope_scaling", "rope_type", "longrope")]
+    [InlineData("rope_parameters", "rope_type", "dynamic")]
+    public void A_pretrained_rope_scaling_is_refused_naming_config_json_the_field_and_the_type(string field, string key, string type)
+    {
+        var model = new TinyModelBuilder();
+        model.Config[field] = new JsonObject { [key] = type, ["factor"] = 4.0 };
+        model.WriteSingle(Dir);
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
+        Assert.Equal(Path.Combine(Dir, "config.json"), e.Origin);
+        Assert.Equal(field, e.Field);
+        Assert.Contains($"rope_type \"{type}\"", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not supported yet", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void A_default_or_null_rope_scaling_is_plain_rope_and_opens()
+    {
+        var model = new TinyModelBuilder();
+        model.Config["rope_scaling"] = null;
+        model.Config["rope_parameters"] = new JsonObject { ["rope_type"] = "default", ["rope_theta"] = 10000.0 };
+        model.WriteSingle(Dir);
+        using var folder = ModelFolder.Open(Dir);
+        Assert.Null(folder.Config.RopeScaling);
+    }
+
+    [Fact]
+    public void A_directory_named_model_safetensors_is_reported_as_a_directory()
+    {
+        new TinyModelBuilder().WriteConfig(Dir);
+        var weights = Path.Combine(Dir, "model.safetensors");
+        Directory.CreateDirectory(weights);
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
+        Assert.Equal(weights, e.Origin);
+        Assert.Contains("found a directory", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_named_like_the_index_is_reported_as_a_directory()
+    {
+        new TinyModelBuilder().WriteSingle(Dir);
+        var index = Path.Combine(Dir, "model.safetensors.index.json");
+        Directory.CreateDirectory(index);
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
+        Assert.Equal(index, e.Origin);
+        Assert.Contains("found a directory", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_named_config_json_is_reported_as_a_directory()
+    {
+        new TinyModelBuilder().WriteSingle(Dir);
+        File.Delete(Path.Combine(Dir, "config.json"));
+        Directory.CreateDirectory(Path.Combine(Dir, "config.json"));
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
+        Assert.Contains("config.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("found a directory", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_shard_that_is_a_directory_is_reported_as_a_directory()
+    {
+        new TinyModelBuilder().WriteSharded(Dir, shards: 2);
+        var shard = Path.Combine(Dir, "model-00002-of-00002.safetensors");
+        File.Delete(shard);
+        Directory.CreateDirectory(shard);
+        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
+        Assert.Contains("model-00002-of-00002.safetensors", e.Message, StringComparison.Ordinal);
+        Assert.Contains("found a directory", e.Message, StringComparison.Ordinal);
+    }
+
     private static string FlipShard(string shard) =>
         shard == "model-00001-of-00002.safetensors" ? "model-00002-of-00002.safetensors" : "model-00001-of-00002.safetensors";
 

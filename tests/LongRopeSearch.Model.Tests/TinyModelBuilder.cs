@@ -12,29 +12,30 @@ internal sealed class TinyModelBuilder
 {
     public const int Vocab = 16, Hidden = 8, Intermediate = 12, Layers = 2, Heads = 2, KvHeads = 1, HeadDim = 4;
 
-    public JsonObject Config { get; } = new()
-    {
-        ["model_type"] = "llama",
-        ["vocab_size"] = Vocab,
-        ["hidden_size"] = Hidden,
-        ["intermediate_size"] = Intermediate,
-        ["num_hidden_layers"] = Layers,
-        ["num_attention_heads"] = Heads,
-        ["num_key_value_heads"] = KvHeads,
-        ["head_dim"] = HeadDim,
-        ["rope_theta"] = 10000.0,
-        ["rms_norm_eps"] = 1e-5,
-        ["max_position_embeddings"] = 64,
-        ["tie_word_embeddings"] = false,
-        ["attention_bias"] = false,
-        ["hidden_act"] = "silu",
-    };
+    public JsonObject Config { get; }
 
     /// <summary>Tensor name → (shape, values), in the order they are written.</summary>
     public Dictionary<string, (int[] Shape, float[] Values)> Tensors { get; } = [];
 
-    public TinyModelBuilder(bool qkvBias = false, bool outputBias = false, bool lmHead = true, int seed = 1)
+    public TinyModelBuilder(bool qkvBias = false, bool outputBias = false, bool lmHead = true, int seed = 1, int vocab = Vocab)
     {
+        Config = new JsonObject
+        {
+            ["model_type"] = "llama",
+            ["vocab_size"] = vocab,
+            ["hidden_size"] = Hidden,
+            ["intermediate_size"] = Intermediate,
+            ["num_hidden_layers"] = Layers,
+            ["num_attention_heads"] = Heads,
+            ["num_key_value_heads"] = KvHeads,
+            ["head_dim"] = HeadDim,
+            ["rope_theta"] = 10000.0,
+            ["rms_norm_eps"] = 1e-5,
+            ["max_position_embeddings"] = 64,
+            ["tie_word_embeddings"] = false,
+            ["attention_bias"] = false,
+            ["hidden_act"] = "silu",
+        };
         var rng = new Random(seed);
         void Add(string name, params int[] shape)
         {
@@ -44,7 +45,7 @@ internal sealed class TinyModelBuilder
             Tensors[name] = (shape, v);
         }
         int q = Heads * HeadDim, kv = KvHeads * HeadDim;
-        Add("model.embed_tokens.weight", Vocab, Hidden);
+        Add("model.embed_tokens.weight", vocab, Hidden);
         for (int i = 0; i < Layers; i++)
         {
             var p = $"model.layers.{i}.";
@@ -66,7 +67,36 @@ internal sealed class TinyModelBuilder
             Add(p + "mlp.down_proj.weight", Hidden, Intermediate);
         }
         Add("model.norm.weight", Hidden);
-        if (lmHead) Add("lm_head.weight", Vocab, Hidden);
+        if (lmHead) Add("lm_head.weight", vocab, Hidden);
+    }
+
+    /// <summary>
+    /// Rewrites the layers in Phi-3's fused layout: q|k|v rows concatenated into self_attn.qkv_proj.weight and gate|up
+    /// into mlp.gate_up_proj.weight (the separate tensors are removed). The separate ones are returned for comparison.
+    /// </summary>
+    public Dictionary<string, float[]> FuseLikePhi3()
+    {
+        var separate = new Dictionary<string, float[]>();
+        void Fuse(string fused, params string[] parts)
+        {
+            var values = parts.SelectMany(p => Tensors[p].Values).ToArray();
+            int rows = parts.Sum(p => Tensors[p].Shape[0]);
+            int cols = Tensors[parts[0]].Shape[1];
+            foreach (var p in parts)
+            {
+                separate[p] = Tensors[p].Values;
+                Tensors.Remove(p);
+            }
+            Tensors[fused] = ([rows, cols], values);
+        }
+        for (int i = 0; i < Layers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            Fuse(p + "self_attn.qkv_proj.weight", p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight");
+            Fuse(p + "mlp.gate_up_proj.weight", p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
+        }
+        Config["model_type"] = "phi3";
+        return separate;
     }
 
     public IEnumerable<SafetensorsTensor> Encoded(DType dtype) =>

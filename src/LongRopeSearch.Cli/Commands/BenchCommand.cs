@@ -29,7 +29,7 @@ internal static class BenchCommand
         cmd.SetAction(parse =>
         {
             using var folder = ModelFolder.Open(parse.GetValue(model)!);
-            var docs = SampleSet.LoadDocuments(parse.GetValue(data)!, folder.Config);
+            var docs = SampleSet.LoadDocuments(parse.GetValue(data)!, folder.Tokenizer);
             var options = new EngineBenchmarkOptions
             {
                 Lengths = CommonOptions.ParseLengths(parse.GetValue(lengths)!, "--lengths", folder.Config.OriginalMaxPositionEmbeddings),

@@ -61,7 +61,7 @@ internal static class EvalCommand
         foreach (var L in lengths)
         {
             var factors = FactorSource.Resolve(r.FactorsFile, r.Method, r.Scale, config, L);
-            var set = SampleSet.Load(r.Data, L, r.Samples, config);
+            var set = SampleSet.Load(r.Data, L, r.Samples, model.Tokenizer, "--samples");
             var sw = Stopwatch.StartNew();
             var bar = new ConsoleProgress($"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
             var result = evaluator.Evaluate(set, factors.Factors, null, ct,

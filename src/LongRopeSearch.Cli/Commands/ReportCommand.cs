@@ -74,7 +74,7 @@ internal static class ReportCommand
                 bar.Report(p.TokensDone, string.Create(CultureInfo.InvariantCulture,
                     $"eval {Math.Min(p.EvaluationsDone + 1, p.EvaluationsTotal)}/{p.EvaluationsTotal}: {p.Method} at {p.Length}"));
             });
-            sweep = new ReportSweep(engine, job.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
+            sweep = new ReportSweep(engine, folder.Tokenizer, job.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
             bar?.Finish();
         }
         notes.AddRange(sweep.Notes);

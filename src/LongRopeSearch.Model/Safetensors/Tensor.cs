@@ -56,6 +56,22 @@ public sealed unsafe class Tensor
 
     private static nint Unsafe_AddressOf(byte[] pinned) => (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
 
+    /// <summary>
+    /// Rows [<paramref name="start"/>, start + <paramref name="count"/>) of a 2-D tensor, or elements of a 1-D one, as a
+    /// view of the same bytes: same dtype, Data advanced by start·cols·element size, no copy. The view keeps this
+    /// tensor (and so its mapping) alive. Used to bind the parts of a fused checkpoint tensor (Phi-3's qkv_proj).
+    /// </summary>
+    public Tensor RowRange(int start, int count)
+    {
+        if (Shape.Length is not (1 or 2)) throw new InvalidOperationException($"{Name} is not 1-D or 2-D");
+        int rows = Shape[0];
+        if (start < 0 || count < 0 || start > rows - count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {start + count}) of {this}");
+        int[] shape = Shape.Length == 2 ? [count, Shape[1]] : [count];
+        long rowElements = Shape.Length == 2 ? Shape[1] : 1;
+        return new Tensor($"{Name}[{start}:{start + count}]", DType, shape, Data + start * rowElements * DTypeInfo.Size(DType), this);
+    }
+
     /// <summary>Converts elements [start, start + dst.Length) to float32.</summary>
     public void Read(long start, Span<float> dst)
     {

@@ -5,11 +5,12 @@ namespace LongRopeSearch.Model;
 
 /// <summary>
 /// Parses a pre-tokenized ".ids" document: decimal token ids separated by ASCII whitespace. The whole file is checked,
-/// not just the prefix a sample uses, so a corrupt file is reported rather than half-used.
+/// not just the prefix a sample uses, so a corrupt file is reported rather than half-used. Whether each id is inside
+/// the model's vocabulary is checked with every other token stream in <see cref="TokenizedCorpus"/>.
 /// </summary>
 internal static class TokenIdsParser
 {
-    public static int[] Parse(string path, ReadOnlySpan<byte> text, int vocabSize)
+    public static int[] Parse(string path, ReadOnlySpan<byte> text)
     {
         var ids = new List<int>();
         int i = 0;
@@ -20,12 +21,12 @@ internal static class TokenIdsParser
             int start = i;
             while (i < text.Length && !IsSpace(text[i])) i++;
             var token = text[start..i];
-            ids.Add(ParseId(path, ids.Count, token, vocabSize));
+            ids.Add(ParseId(path, ids.Count, token));
         }
         return [.. ids];
     }
 
-    private static int ParseId(string path, int index, ReadOnlySpan<byte> token, int vocabSize)
+    private static int ParseId(string path, int index, ReadOnlySpan<byte> token)
     {
         long value = 0;
         bool ok = token.Length <= 10;
@@ -35,8 +36,8 @@ internal static class TokenIdsParser
             ok = b is >= (byte)'0' and <= (byte)'9';
             value = value * 10 + (b - '0');
         }
-        if (!ok || value >= vocabSize)
-            throw new InputException(path, $"token index {index}", $"a decimal token id in [0, {vocabSize}) (vocab_size={vocabSize})",
+        if (!ok || value > int.MaxValue)
+            throw new InputException(path, $"token index {index}", $"a decimal token id (ASCII digits, at most {int.MaxValue})",
                 $"\"{Show(token)}\"");
         return (int)value;
     }

@@ -1,6 +1,9 @@
 namespace LongRopeSearch.Model;
 
-/// <summary>One decoder layer's tensors (Hugging Face names model.layers.{i}.*). Matrices are [out, in].</summary>
+/// <summary>
+/// One decoder layer's tensors. Matrices are [out, in]. For a family with fused projections (Phi-3) Q, K, V and
+/// Gate, Up are row-range views of the fused checkpoint tensor.
+/// </summary>
 public sealed class LayerWeights
 {
     public required Tensor InputNorm { get; init; }      // [hidden]
@@ -18,7 +21,7 @@ public sealed class LayerWeights
     public required Tensor Down { get; init; }           // [hidden, intermediate]
 }
 
-/// <summary>All tensors of a Llama-family model, bound by name and checked for shape against the config.</summary>
+/// <summary>All tensors of a Llama-shaped decoder, bound by the family's binder and checked for shape against the config.</summary>
 public sealed class LlamaWeights
 {
     public required ModelConfig Config { get; init; }
@@ -30,7 +33,8 @@ public sealed class LlamaWeights
     public required Tensor LmHead { get; init; }
 
     /// <summary>
-    /// Binds tensors by Hugging Face name; every expected tensor must be present with the shape the config implies.
+    /// Binds tensors by Hugging Face name with the binder of the config's model_type (<see cref="ModelFamilies"/>);
+    /// every expected tensor must be present with the shape the config implies.
     /// <paramref name="source"/> names the model folder in error messages.
     /// </summary>
     public static LlamaWeights Bind(ModelConfig config, IReadOnlyDictionary<string, Tensor> tensors, string source) =>

@@ -9,8 +9,6 @@ namespace LongRopeSearch.Model;
 /// </summary>
 internal static class ModelConfigLoader
 {
-    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "mistral", "qwen2"];
-
     /// <summary>transformers' LlamaConfig default when neither rope_theta nor rope_parameters.rope_theta is present.</summary>
     private const double DefaultRopeTheta = 10000.0;
 
@@ -18,33 +16,16 @@ internal static class ModelConfigLoader
     {
         if (!File.Exists(path))
             throw new InputException(path, "", "an existing config.json file", Directory.Exists(path) ? "a directory" : "no such file");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException e)
-        {
-            throw new InputException(path, "", "a readable file", e.Message, e);
-        }
-        using var doc = JsonFields.ParseDocument(path, bytes);
+        using var doc = JsonFields.ParseDocument(path, InputFiles.ReadAllBytes(path, "a readable config.json file"));
         if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
             throw new InputException(path, "", "a JSON object at the top level", JsonFields.Show(doc.RootElement));
-        return Parse(new JsonFields(path, doc.RootElement), HasTokenizerFile(path));
+        return Parse(new JsonFields(path, doc.RootElement));
     }
 
-    private static bool HasTokenizerFile(string configPath)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
-        return File.Exists(Path.Combine(dir, "tokenizer.json")) || File.Exists(Path.Combine(dir, "tokenizer.model"));
-    }
-
-    private static ModelConfig Parse(JsonFields f, bool hasTokenizer)
+    private static ModelConfig Parse(JsonFields f)
     {
         var path = f.Source;
-        var modelType = f.RequiredString("model_type");
-        if (!SupportedModelTypes.Contains(modelType))
-            throw new InputException(path, "model_type", $"one of {string.Join(", ", SupportedModelTypes)} (the supported model types)", $"\"{modelType}\"");
+        var family = ModelFamilies.Get(f.RequiredString("model_type"), path);
 
         var ropeScaling = f.OptionalObject("rope_scaling");
         var ropeParameters = f.OptionalObject("rope_parameters");
@@ -68,23 +49,16 @@ internal static class ModelConfigLoader
             ?? DefaultRopeTheta;
         double eps = f.RequiredPositiveDouble("rms_norm_eps");
         int maxPos = f.RequiredPositiveInt("max_position_embeddings");
-        int originalMaxPos = f.OptionalPositiveInt("original_max_position_embeddings")
+        int trainedContext = f.OptionalPositiveInt("original_max_position_embeddings")
             ?? ropeScaling?.OptionalPositiveInt("original_max_position_embeddings")
             ?? ropeParameters?.OptionalPositiveInt("original_max_position_embeddings")
             ?? maxPos;
-
-        bool qwen2 = modelType == "qwen2";
-        bool attentionBias = f.OptionalBool("attention_bias") ?? false;
-        int? slidingWindow = modelType switch
-        {
-            "mistral" => f.OptionalPositiveInt("sliding_window"),
-            "qwen2" when f.OptionalBool("use_sliding_window") == true => f.OptionalPositiveInt("sliding_window"),
-            _ => null,
-        };
+        var biases = family.Biases(f);
+        int? slidingWindow = family.SlidingWindow(f, layers);
 
         return new ModelConfig
         {
-            ModelType = modelType,
+            ModelType = family.ModelType,
             VocabSize = vocab,
             HiddenSize = hidden,
             IntermediateSize = intermediate,
@@ -95,14 +69,13 @@ internal static class ModelConfigLoader
             RopeTheta = ropeTheta,
             RmsNormEps = eps,
             MaxPositionEmbeddings = maxPos,
-            OriginalMaxPositionEmbeddings = originalMaxPos,
+            // The reason for the window is on ModelConfig.OriginalMaxPositionEmbeddings.
+            OriginalMaxPositionEmbeddings = slidingWindow is int w && w < trainedContext ? w : trainedContext,
             TieWordEmbeddings = f.OptionalBool("tie_word_embeddings") ?? false,
-            // Qwen2 hard-codes bias on q/k/v and none on o; Llama and Mistral share one attention_bias switch.
-            QkvBias = qwen2 || attentionBias,
-            OutputBias = !qwen2 && attentionBias,
-            ByteLevel = vocab == 256 && !hasTokenizer,
+            QkvBias = biases.Qkv,
+            OutputBias = biases.Output,
             SlidingWindow = slidingWindow,
-            RopeScalingType = ScalingType(ropeScaling) ?? ScalingType(ropeParameters),
+            RopeScaling = Scaling(ropeScaling) ?? Scaling(ropeParameters),
             SourcePath = path,
         };
     }
@@ -131,10 +104,11 @@ internal static class ModelConfigLoader
             throw new InputException(f.Source, "mlp_bias", "false (MLP biases are unsupported)", "true");
     }
 
-    private static string? ScalingType(JsonFields? scaling)
+    /// <summary>The scaling of rope_scaling or rope_parameters, or null when absent or rope_type "default" (plain RoPE).</summary>
+    private static PretrainedRopeScaling? Scaling(JsonFields? scaling)
     {
         if (scaling is not { } s) return null;
         var type = s.OptionalString("rope_type") ?? s.OptionalString("type");
-        return type is null or "default" ? null : type;
+        return type is null or "default" ? null : new PretrainedRopeScaling(s.Prefix.TrimEnd('.'), type);
     }
 }
