@@ -47,7 +47,10 @@ public sealed class LlamaCppNllTests(ITestOutputHelper output, LlamaCppNllTests.
 
     private readonly Files _files = files;
 
-    private void Compare(string what, string gguf, int[] tokens, FactorSet engineFactors, uint? contextSize = null)
+    private void Compare(string what, string gguf, int[] tokens, FactorSet engineFactors, uint? contextSize = null) =>
+        Assert.True(RelativeDifference(what, gguf, tokens, engineFactors, contextSize) <= Tolerance, $"{what}: relative difference above {Tolerance:E0}");
+
+    private double RelativeDifference(string what, string gguf, int[] tokens, FactorSet engineFactors, uint? contextSize = null)
     {
         var ours = TinyBrown.EngineNll(tokens, engineFactors);
         var theirs = LlamaCpp.TokenNll(gguf, tokens, contextSize);
@@ -56,7 +59,7 @@ public sealed class LlamaCppNllTests(ITestOutputHelper output, LlamaCppNllTests.
         double maxToken = ours.Zip(theirs.Nll, (a, b) => Math.Abs(a - b)).Max();
         output.WriteLine($"{what}: L={tokens.Length} n_ctx={theirs.ContextSize} engine {oursMean:R} llama.cpp {theirs.MeanNll:R} rel diff {rel:E2} max per-token |Δ| {maxToken:E2}");
         Assert.Equal(256, theirs.VocabSize);
-        Assert.True(rel <= Tolerance, $"{what}: llama.cpp mean NLL {theirs.MeanNll:R} vs engine {oursMean:R}: relative difference {rel:E3} > {Tolerance:E0}");
+        return rel;
     }
 
     [Fact]
@@ -78,5 +81,56 @@ public sealed class LlamaCppNllTests(ITestOutputHelper output, LlamaCppNllTests.
     {
         var tokens = TinyBrown.Tokens(TinyBrown.L0);
         Compare("llama3 2x short", _files.Scaled, tokens, _files.Short, contextSize: TinyBrown.L0);
+    }
+
+    [Fact]
+    public void Searched_lambda_at_8x_with_n_hat_dropped_matches_the_engine()
+    {
+        // The shipped search result has n̂ = 12, which llama.cpp cannot run: its λ and attention factor with n̂ = 0 are
+        // a deployable set with an irregular λ vector (plateaus and jumps, unlike the smooth classic methods).
+        var best = FactorFile.Load(RepoPaths.Combine("docs", "results", "tiny-brown", "best", "long-2048.json"), 32).With(nHat: 0);
+        var gguf = _files.File("searched-8x.gguf");
+        GgufExport.Write(TinyBrown.ModelDir, new GgufLongRope { Long = best, OriginalLength = TinyBrown.L0, TargetLength = Target }, gguf,
+            new GgufExportOptions { OutType = GgufOutType.F32 });
+        Compare("searched λ 8x (n̂ 0)", gguf, TinyBrown.Tokens(Target), best);
+    }
+
+    /// <summary>
+    /// The comparison can fail: the engine run with what llama.cpp must NOT be doing is outside the tolerance by more than ten times —
+    /// the long factors at a 256-token context (llama.cpp switches to the short ones there), and the long factors
+    /// without their attention factor at 2048 (llama.cpp applies rope.scaling.attn_factor).
+    /// </summary>
+    [Fact]
+    public void Wrong_factors_are_detected()
+    {
+        var shortTokens = TinyBrown.Tokens(TinyBrown.L0);
+        Assert.True(RelativeDifference("long factors at n_ctx 256 (must differ)", _files.Scaled, shortTokens, _files.Long, TinyBrown.L0) > 10 * Tolerance);
+        var longTokens = TinyBrown.Tokens(Target);
+        Assert.True(RelativeDifference("long factors without attention factor (must differ)", _files.Scaled, longTokens, _files.Long.With(attentionFactor: 1.0)) > 10 * Tolerance);
+    }
+
+    /// <summary>llama.cpp's tokenizer of the exported byte vocabulary: token id b is byte b, both ways.</summary>
+    [Fact]
+    public void Byte_vocabulary_tokenizes_text_to_its_bytes()
+    {
+        var text = File.ReadAllText(Path.Combine(RepoPaths.ValidationData, "doc000.txt"))[..2000] + " \t\n tabs, ünïcödé € 😀";
+        var expected = System.Text.Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray();
+        var (type, count, bos, ids, pieces) = LlamaCpp.WithVocabulary(_files.Plain, w =>
+        {
+            var ids = w.Tokenize(text, false, false, System.Text.Encoding.UTF8).Select(t => (int)t).ToArray();
+            var pieces = new byte[256][];
+            for (int b = 0; b < 256; b++)
+            {
+                var buf = new byte[16];
+                int n = (int)w.NativeHandle.TokenToSpan(b, buf);
+                pieces[b] = buf[..n];
+            }
+            return (w.Vocab.Type, w.Vocab.Count, w.Vocab.ShouldAddBOS, ids, pieces);
+        });
+        Assert.Equal(LLama.Native.LLamaVocabType.BytePairEncoding, type);
+        Assert.Equal(256, count);
+        Assert.False(bos);
+        Assert.Equal(expected, ids);
+        for (int b = 0; b < 256; b++) Assert.Equal(new[] { (byte)b }, pieces[b]);
     }
 }
