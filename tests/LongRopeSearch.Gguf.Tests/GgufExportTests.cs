@@ -212,7 +212,7 @@ public sealed class GgufExportTests : IDisposable
 
         // And back: a BF16/F16 file exported again as F32 holds exactly the rounded values.
         var again = _dir.File("again.gguf");
-        var narrowDir = NarrowModelCopy(outType);
+        var narrowDir = TinyBrown.NarrowCopy(Path.Combine(_dir.PathName, "narrow"), outType == GgufOutType.F16 ? DType.F16 : DType.BF16);
         GgufExport.Write(narrowDir, null, again, new GgufExportOptions { OutType = GgufOutType.F32 });
         var g = GgufFile.Open(again);
         Assert.Equal(GgufTensorType.F32, g.Tensor("blk.2.ffn_down.weight").Type);
@@ -230,19 +230,6 @@ public sealed class GgufExportTests : IDisposable
         uint kept = bits & 0xFFFF0000u, dropped = bits & 0xFFFFu;
         if (dropped > 0x8000u || (dropped == 0x8000u && (kept & 0x10000u) != 0)) kept += 0x10000u;
         return BitConverter.UInt32BitsToSingle(kept);
-    }
-
-    /// <summary>A copy of tiny-brown stored in F16 or BF16 (safetensors written by the Model layer's writer).</summary>
-    private string NarrowModelCopy(GgufOutType outType)
-    {
-        var dir = Path.Combine(_dir.PathName, "narrow-" + outType);
-        Directory.CreateDirectory(dir);
-        File.Copy(Path.Combine(TinyBrown.ModelDir, "config.json"), Path.Combine(dir, "config.json"));
-        using var model = ModelFolder.Open(TinyBrown.ModelDir);
-        var dtype = outType == GgufOutType.F16 ? DType.F16 : DType.BF16;
-        var tensors = model.Tensors.Values.Select(t => SafetensorsTensor.FromFloats(t.Name, t.Shape, t.ToFloatArray(), dtype)).ToList();
-        SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
-        return dir;
     }
 
     [Fact]

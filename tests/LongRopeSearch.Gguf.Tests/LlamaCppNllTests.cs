@@ -109,6 +109,29 @@ public sealed class LlamaCppNllTests(ITestOutputHelper output, LlamaCppNllTests.
         Assert.True(RelativeDifference("long factors without attention factor (must differ)", _files.Scaled, longTokens, _files.Long.With(attentionFactor: 1.0)) > 10 * Tolerance);
     }
 
+    /// <summary>
+    /// F16 and BF16 files load and run: llama.cpp rounds the activations to the weights' type before each matrix
+    /// product (ggml's vec_dot_type), which our engine does not. F16 keeps 11 significant bits and stays within 1e-4
+    /// (measured 1.8e-6); BF16 keeps 8, so its tolerance is 5e-4 (measured 6.3e-5). The engine runs the same rounded
+    /// weights (a copy of the model stored in that type).
+    /// </summary>
+    [Theory]
+    [InlineData(GgufOutType.F16, 1e-4)]
+    [InlineData(GgufOutType.BF16, 5e-4)]
+    public void Half_precision_files_run_within_the_activation_rounding(GgufOutType outType, double tolerance)
+    {
+        var gguf = _files.File($"yarn-8x-{outType}.gguf");
+        var rope = new GgufLongRope { Long = _files.Long, Short = _files.Short, OriginalLength = TinyBrown.L0, TargetLength = Target };
+        GgufExport.Write(TinyBrown.ModelDir, rope, gguf, new GgufExportOptions { OutType = outType });
+        var tokens = TinyBrown.Tokens(Target);
+        var ours = TinyBrown.EngineNll(tokens, _files.Long, TinyBrown.NarrowCopy(_files.File($"model-{outType}"), outType == GgufOutType.F16 ? Model.DType.F16 : Model.DType.BF16));
+        var theirs = LlamaCpp.TokenNll(gguf, tokens);
+        double oursMean = ours.Sum() / ours.Length;
+        double rel = Math.Abs(theirs.MeanNll - oursMean) / oursMean;
+        output.WriteLine($"{outType} yarn 8x: engine {oursMean:R} llama.cpp {theirs.MeanNll:R} rel diff {rel:E2}");
+        Assert.True(rel <= tolerance, $"{outType}: relative difference {rel:E3} > {tolerance:E0}");
+    }
+
     /// <summary>llama.cpp's tokenizer of the exported byte vocabulary: token id b is byte b, both ways.</summary>
     [Fact]
     public void Byte_vocabulary_tokenizes_text_to_its_bytes()

@@ -25,10 +25,21 @@ public static class TinyBrown
     }
 
     /// <summary>Our engine's next-token NLLs (reference engine: plain loops, float32 weights, float64 sums).</summary>
-    public static double[] EngineNll(int[] tokens, FactorSet factors)
+    public static double[] EngineNll(int[] tokens, FactorSet factors, string? modelDir = null)
     {
-        using var model = ModelFolder.Open(ModelDir);
+        using var model = ModelFolder.Open(modelDir ?? ModelDir);
         using var eval = new PerplexityEvaluator(model.Weights, new EngineOptions { Kind = EngineKind.Reference, Threads = 2 });
         return eval.TokenNll(tokens, factors);
+    }
+
+    /// <summary>A copy of the model in <paramref name="dir"/> with every tensor stored in <paramref name="dtype"/> (round to nearest even).</summary>
+    public static string NarrowCopy(string dir, DType dtype)
+    {
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(ModelDir, "config.json"), Path.Combine(dir, "config.json"), overwrite: true);
+        using var model = ModelFolder.Open(ModelDir);
+        var tensors = model.Tensors.Values.Select(t => SafetensorsTensor.FromFloats(t.Name, t.Shape, t.ToFloatArray(), dtype)).ToList();
+        SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
+        return dir;
     }
 }
