@@ -76,7 +76,11 @@ public static class GgufExport
         return new GgufExportResult(Path.GetFullPath(outPath), new FileInfo(outPath).Length, tensors.Count, warnings);
     }
 
-    /// <summary>Everything the file will hold, validated, before a byte is written.</summary>
+    /// <summary>
+    /// Everything the file will hold, validated, before a byte is written (callers exporting several formats can call
+    /// this first so that a refusal leaves nothing written). The tensor entries read from <paramref name="model"/>:
+    /// keep it open until they are written.
+    /// </summary>
     public static (GgufMetadata Metadata, IReadOnlyList<GgufTensorEntry> Tensors, IReadOnlyList<string> Warnings) Build(
         ModelFolder model, GgufLongRope? rope, GgufExportOptions options)
     {
