@@ -8,21 +8,21 @@ namespace LongRopeSearch.Jobs;
 
 /// <summary>
 /// The search's fitness: perplexity of a factor set on the first K documents of a data set at a given length,
-/// through the engine. Sample sets are loaded once per length and kept, so every candidate of a target is scored on
+/// through the perplexity scorer. Sample sets are loaded once per length and kept, so every candidate of a target is scored on
 /// exactly the same tokens in the same order (the search compares candidates sample by sample).
 /// </summary>
 public sealed class EngineCandidateEvaluator : ICandidateEvaluator
 {
-    private readonly PerplexityEvaluator _engine;
+    private readonly PerplexityScorer _scorer;
     private readonly ModelConfig _config;
     private readonly string _dataPath;
     private readonly int _samples;
     private readonly Dictionary<int, SampleSet> _sets = [];
 
-    public EngineCandidateEvaluator(PerplexityEvaluator engine, string dataPath, int samples)
+    public EngineCandidateEvaluator(PerplexityScorer scorer, string dataPath, int samples)
     {
-        _engine = engine;
-        _config = engine.Weights.Config;
+        _scorer = scorer;
+        _config = scorer.Weights.Config;
         _dataPath = dataPath;
         _samples = samples;
     }
@@ -41,7 +41,7 @@ public sealed class EngineCandidateEvaluator : ICandidateEvaluator
     {
         var set = SamplesAt(length);
         var clock = Stopwatch.StartNew();
-        var result = _engine.Evaluate(set, factors, abandon is null ? null : abandon.ShouldContinue, ct);
+        var result = _scorer.Evaluate(set, factors, abandon is null ? null : abandon.ShouldContinue, ct);
         TokensScored += (long)length * result.PerSampleNll.Length;
         return new CandidateScore(result.PerSampleNll, result.MeanNll, result.Abandoned, clock.Elapsed.TotalSeconds);
     }

@@ -1,0 +1,113 @@
+using LongRopeSearch.Engine.Fast.Kernels;
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+using Xunit;
+using static LongRopeSearch.Engine.Tests.KernelTestData;
+
+namespace LongRopeSearch.Engine.Tests;
+
+/// <summary>RmsNorm, Rotary, SwiGlu and WeightRows against the reference ops, at every level.</summary>
+public sealed unsafe class ElementwiseKernelTests
+{
+    public static TheoryData<SimdLevel, int> LevelsAndSizes()
+    {
+        var data = new TheoryData<SimdLevel, int>();
+        // Below, at and past one 16-lane block, a ragged tail, and a model-sized row.
+        foreach (var level in AllLevels)
+            foreach (var n in new[] { 1, 15, 16, 17, 37, 256, 1000 }) data.Add(level, n);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LevelsAndSizes))]
+    public void RmsNorm_matches_reference(SimdLevel level, int n)
+    {
+        var rng = new Random(n);
+        const int Rows = 3;
+        var x = Uniform(rng, Rows * n, 3);
+        var w = Uniform(rng, n);
+        var expected = new float[Rows * n];
+        ReferenceOps.RmsNormRows(x, w, 1e-5, Rows, expected);
+        var actual = SameBitsAsScalar(level, l =>
+        {
+            var y = new float[Rows * n];
+            fixed (float* xp = x, yp = y) RmsNorm.Apply(l, xp, n, Rows, n, w, 1e-5f, yp, n);
+            return y;
+        }, $"rmsnorm n={n}");
+        // A float32 sum of n squares vs float64: relative error ≲ √n·ε on the norm.
+        AssertClose(expected, actual, 4e-6, 1e-3, $"rmsnorm {level} n={n}");
+    }
+
+    public static TheoryData<SimdLevel, int, int> LevelsAndHeads()
+    {
+        var data = new TheoryData<SimdLevel, int, int>();
+        foreach (var level in AllLevels)
+            foreach (var (heads, d) in new[] { (1, 2), (3, 16), (2, 64), (4, 22), (2, 40) }) data.Add(level, heads, d);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LevelsAndHeads))]
+    public void Rotary_matches_reference_rotation(SimdLevel level, int heads, int d)
+    {
+        var rng = new Random(heads * d);
+        var row = Uniform(rng, heads * d);
+        // A real table row: position 100 000 with scaled factors and an attention factor.
+        int pairs = d / 2, position = 100_000;
+        var lambda = Enumerable.Range(0, pairs).Select(i => 1.0 + 3.0 * i).ToArray();
+        var rope = RopeTable.Build(new FactorSet(lambda, nHat: 4, attentionFactor: 1.2), 10000, d, position + 1);
+        var cos = rope.Cos.AsSpan(position * pairs, pairs).ToArray();
+        var sin = rope.Sin.AsSpan(position * pairs, pairs).ToArray();
+        var expected = (float[])row.Clone();
+        for (int h = 0; h < heads; h++) ReferenceOps.Rotate(expected.AsSpan(h * d, d), cos, sin);
+        var actual = SameBitsAsScalar(level, l =>
+        {
+            var y = (float[])row.Clone();
+            fixed (float* rp = y, cp = cos, sp = sin) Rotary.ApplyRow(l, rp, heads, d, cp, sp);
+            return y;
+        }, $"rotary {heads}x{d}");
+        // Two rounded float32 products and a rounded sum against one rounding in float64: ≤ 2 ε·(|a·c| + |b·s|) ≤ 2 ε·2.4.
+        AssertClose(expected, actual, 2.4e-7, 2.4, $"rotary {level} {heads}x{d}");
+    }
+
+    [Theory]
+    [MemberData(nameof(LevelsAndSizes))]
+    public void SwiGlu_matches_reference(SimdLevel level, int n)
+    {
+        var rng = new Random(n + 9);
+        var gate = Uniform(rng, n, 30); // wide enough to reach exp's clamp at −87.3 only through the product
+        var up = Uniform(rng, n, 2);
+        var expected = (float[])gate.Clone();
+        ReferenceOps.SiluGate(expected, up);
+        var actual = SameBitsAsScalar(level, l =>
+        {
+            var y = (float[])gate.Clone();
+            fixed (float* g = y, u = up) SwiGlu.ApplyInPlace(l, g, u, n);
+            return y;
+        }, $"swiglu n={n}");
+        // FastExp's 2 ulp plus three float32 roundings.
+        AssertClose(expected, actual, 1e-6, 1e-6, $"swiglu {level} n={n}");
+    }
+
+    public static TheoryData<SimdLevel, DType> LevelsAndTypes() => MicroTilesTests.LevelsAndTypes();
+
+    [Theory]
+    [MemberData(nameof(LevelsAndTypes))]
+    public void WeightRows_convert_exactly_like_the_reference_reader(SimdLevel level, DType dtype)
+    {
+        var rng = new Random(2);
+        var w = Tensor.FromFloats("w", [7, 45], Uniform(rng, 7 * 45, 40), dtype);
+        foreach (var (start, count) in new[] { (0L, 45), (3L, 16), (50L, 37), (100L, 215) })
+        {
+            var expected = new float[count];
+            w.Read(start, expected);
+            var actual = SameBitsAsScalar(level, l =>
+            {
+                var dst = new float[count];
+                fixed (float* d = dst) WeightRows.Convert(l, w, start, count, d);
+                return dst;
+            }, $"{dtype} [{start}, +{count})");
+            Assert.True(BitsEqual(expected, actual), $"{level} {dtype} [{start}, +{count})");
+        }
+    }
+}
