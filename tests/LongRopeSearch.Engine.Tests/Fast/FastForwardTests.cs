@@ -43,16 +43,8 @@ public sealed class FastForwardTests
     internal static bool SameBits(double[] a, double[] b) =>
         a.Length == b.Length && a.Zip(b).All(p => BitConverter.DoubleToInt64Bits(p.First) == BitConverter.DoubleToInt64Bits(p.Second));
 
-    public static TheoryData<SimdLevel, DType> LevelsAndTypes()
-    {
-        var data = new TheoryData<SimdLevel, DType>();
-        foreach (var level in KernelTestData.AllLevels)
-            foreach (var dtype in Enum.GetValues<DType>()) data.Add(level, dtype);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(LevelsAndTypes))]
+    [MemberData(nameof(KernelTestData.LevelsAndTypes), MemberType = typeof(KernelTestData))]
     public void Matches_reference_forward_with_gqa_and_scaled_factors(SimdLevel level, DType dtype)
     {
         // head_dim 16 runs the vector attention path; 3 query heads per kv head; chunks of 24 rows split the sequence.

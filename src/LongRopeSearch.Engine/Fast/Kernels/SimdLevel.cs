@@ -22,15 +22,12 @@ public enum SimdLevel
 
 public static class SimdLevels
 {
-    /// <summary>The widest level this process can run with hardware acceleration.</summary>
-    public static SimdLevel Best { get; } = Detect();
-
     /// <summary>
-    /// True when <paramref name="level"/> runs on vector hardware here. Any level runs anywhere (.NET emulates wider
+    /// The widest level this process can run with hardware acceleration. Any level runs anywhere (.NET emulates wider
     /// vectors lane by lane with the same IEEE operations), only slowly: tests use that to compare all three levels on
     /// one machine.
     /// </summary>
-    public static bool IsAccelerated(SimdLevel level) => level <= Best;
+    public static SimdLevel Best { get; } = Detect();
 
     private static SimdLevel Detect()
     {

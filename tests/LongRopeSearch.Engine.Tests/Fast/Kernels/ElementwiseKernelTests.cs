@@ -9,17 +9,8 @@ namespace LongRopeSearch.Engine.Tests;
 /// <summary>RmsNorm, Rotary, SwiGlu and WeightRows against the reference ops, at every level.</summary>
 public sealed unsafe class ElementwiseKernelTests
 {
-    public static TheoryData<SimdLevel, int> LevelsAndSizes()
-    {
-        var data = new TheoryData<SimdLevel, int>();
-        // Below, at and past one 16-lane block, a ragged tail, and a model-sized row.
-        foreach (var level in AllLevels)
-            foreach (var n in new[] { 1, 15, 16, 17, 37, 256, 1000 }) data.Add(level, n);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(LevelsAndSizes))]
+    [MemberData(nameof(LevelsAndSizes), MemberType = typeof(KernelTestData))]
     public void RmsNorm_matches_reference(SimdLevel level, int n)
     {
         var rng = new Random(n);
@@ -71,7 +62,7 @@ public sealed unsafe class ElementwiseKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(LevelsAndSizes))]
+    [MemberData(nameof(LevelsAndSizes), MemberType = typeof(KernelTestData))]
     public void SwiGlu_matches_reference(SimdLevel level, int n)
     {
         var rng = new Random(n + 9);
@@ -89,10 +80,8 @@ public sealed unsafe class ElementwiseKernelTests
         AssertClose(expected, actual, 1e-6, 1e-6, $"swiglu {level} n={n}");
     }
 
-    public static TheoryData<SimdLevel, DType> LevelsAndTypes() => MicroTilesTests.LevelsAndTypes();
-
     [Theory]
-    [MemberData(nameof(LevelsAndTypes))]
+    [MemberData(nameof(LevelsAndTypes), MemberType = typeof(KernelTestData))]
     public void WeightRows_convert_exactly_like_the_reference_reader(SimdLevel level, DType dtype)
     {
         var rng = new Random(2);

@@ -77,7 +77,7 @@ public sealed unsafe class GemmTests
     }
 
     [Theory]
-    [MemberData(nameof(MicroTilesTests.LevelsAndTypes), MemberType = typeof(MicroTilesTests))]
+    [MemberData(nameof(LevelsAndTypes), MemberType = typeof(KernelTestData))]
     public void Bits_do_not_depend_on_level_threads_or_rows(SimdLevel level, DType dtype)
     {
         var rng = new Random(11);

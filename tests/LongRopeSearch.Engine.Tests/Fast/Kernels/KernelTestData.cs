@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using LongRopeSearch.Engine.Fast.Kernels;
+using LongRopeSearch.Model;
 using Xunit;
 
 namespace LongRopeSearch.Engine.Tests;
@@ -19,6 +20,20 @@ public static class KernelTestData
         foreach (var l in AllLevels) data.Add(l);
         return data;
     }
+
+    /// <summary>Every level crossed with every case.</summary>
+    public static TheoryData<SimdLevel, T> EveryLevelWith<T>(IEnumerable<T> cases)
+    {
+        var data = new TheoryData<SimdLevel, T>();
+        foreach (var level in AllLevels)
+            foreach (var c in cases) data.Add(level, c);
+        return data;
+    }
+
+    public static TheoryData<SimdLevel, DType> LevelsAndTypes() => EveryLevelWith(Enum.GetValues<DType>());
+
+    /// <summary>Row lengths below, at and past one 16-lane block, a ragged tail, and a model-sized row.</summary>
+    public static TheoryData<SimdLevel, int> LevelsAndSizes() => EveryLevelWith([1, 15, 16, 17, 37, 256, 1000]);
 
     public static float[] Uniform(Random rng, int n, double scale = 1.0)
     {

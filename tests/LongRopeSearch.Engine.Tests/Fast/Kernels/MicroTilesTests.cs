@@ -8,16 +8,8 @@ namespace LongRopeSearch.Engine.Tests;
 /// <summary>The GEMM's parts on their own: weight panels and the register-tiled micro-kernels, at every level.</summary>
 public sealed unsafe class MicroTilesTests
 {
-    public static TheoryData<SimdLevel, DType> LevelsAndTypes()
-    {
-        var data = new TheoryData<SimdLevel, DType>();
-        foreach (var level in AllLevels)
-            foreach (var dtype in Enum.GetValues<DType>()) data.Add(level, dtype);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(LevelsAndTypes))]
+    [MemberData(nameof(LevelsAndTypes), MemberType = typeof(KernelTestData))]
     public void PanelPacker_transposes_the_converted_weights_and_zeroes_the_padding(SimdLevel level, DType dtype)
     {
         var rng = new Random(7);

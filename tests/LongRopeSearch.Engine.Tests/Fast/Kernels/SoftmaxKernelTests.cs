@@ -7,10 +7,8 @@ namespace LongRopeSearch.Engine.Tests;
 /// <summary>ExpSum (the softmax core) and TokenNll (log-softmax of one row) against the reference ops, at every level.</summary>
 public sealed unsafe class SoftmaxKernelTests
 {
-    public static TheoryData<SimdLevel, int> LevelsAndSizes() => ElementwiseKernelTests.LevelsAndSizes();
-
     [Theory]
-    [MemberData(nameof(LevelsAndSizes))]
+    [MemberData(nameof(LevelsAndSizes), MemberType = typeof(KernelTestData))]
     public void ExpShift_matches_reference_and_its_sum_has_the_same_bits_at_every_level(SimdLevel level, int n)
     {
         var rng = new Random(n * 3);
@@ -40,7 +38,7 @@ public sealed unsafe class SoftmaxKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(LevelsAndSizes))]
+    [MemberData(nameof(LevelsAndSizes), MemberType = typeof(KernelTestData))]
     public void TokenNll_is_logsumexp_minus_target_with_the_same_bits_at_every_level(SimdLevel level, int vocab)
     {
         var rng = new Random(vocab + 4);
