@@ -2,22 +2,22 @@ using LongRopeSearch.Model;
 
 namespace LongRopeSearch.Engine;
 
-/// <summary>Picks the forward implementation named by <see cref="EngineOptions.Kind"/>.</summary>
+/// <summary>Builds the forward pass named by <see cref="ForwardPassOptions.Kind"/>.</summary>
 public static class ForwardPassFactory
 {
     /// <summary>
-    /// <see cref="EngineKind.Reference"/> → <see cref="ReferenceForward"/>; <see cref="EngineKind.Fast"/> →
-    /// <c>new FastForward(weights, options)</c> (the kernels' engine, FastForward.cs).
+    /// <see cref="ForwardPassKind.Reference"/> → <see cref="ReferenceForward"/>; <see cref="ForwardPassKind.Fast"/> →
+    /// <see cref="FastForward"/> at this machine's widest SIMD level (the bits are the same at every level).
     /// </summary>
-    public static IForwardPass Create(LlamaWeights weights, EngineOptions options)
+    public static IForwardPass Create(LlamaWeights weights, ForwardPassOptions options)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ForwardInputGuard.CheckOptions(options);
         return options.Kind switch
         {
-            EngineKind.Reference => new ReferenceForward(weights, options),
-            EngineKind.Fast => new FastForward(weights, options),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown engine kind"),
+            ForwardPassKind.Reference => new ReferenceForward(weights, options),
+            ForwardPassKind.Fast => new FastForward(weights, options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown forward pass kind"),
         };
     }
 }

@@ -8,19 +8,19 @@ namespace LongRopeSearch.Jobs;
 
 /// <summary>
 /// The search's fitness: perplexity of a factor set on the first K documents of a data set at a given length,
-/// through the engine. Sample sets are loaded once per length and kept, so every candidate of a target is scored on
+/// through the perplexity scorer. Sample sets are loaded once per length and kept, so every candidate of a target is scored on
 /// exactly the same tokens in the same order (the search compares candidates sample by sample).
 /// </summary>
 public sealed class EngineCandidateEvaluator : ICandidateEvaluator
 {
-    private readonly PerplexityEvaluator _engine;
+    private readonly PerplexityScorer _scorer;
     private readonly string _dataPath;
     private readonly int _samples;
     private readonly Dictionary<int, SampleSet> _sets = [];
 
-    public EngineCandidateEvaluator(PerplexityEvaluator engine, string dataPath, int samples, ITokenizer tokenizer)
+    public EngineCandidateEvaluator(PerplexityScorer scorer, string dataPath, int samples, ITokenizer tokenizer)
     {
-        _engine = engine;
+        _scorer = scorer;
         Tokenizer = tokenizer;
         _dataPath = dataPath;
         _samples = samples;
@@ -43,7 +43,7 @@ public sealed class EngineCandidateEvaluator : ICandidateEvaluator
     {
         var set = SamplesAt(length);
         var clock = Stopwatch.StartNew();
-        var result = _engine.Evaluate(set, factors, abandon is null ? null : abandon.ShouldContinue, ct);
+        var result = _scorer.Evaluate(set, factors, abandon is null ? null : abandon.ShouldContinue, ct);
         TokensScored += (long)length * result.PerSampleNll.Length;
         return new CandidateScore(result.PerSampleNll, result.MeanNll, result.Abandoned, clock.Elapsed.TotalSeconds);
     }

@@ -21,7 +21,7 @@ public sealed class JobFingerprint
     public string Space { get; set; } = "";
 
     /// <summary>Bumped whenever a change in the code would change numbers or candidates for the same inputs.</summary>
-    public const string NumericsVersion = "1";
+    public const string NumericsVersion = "2";
 
     public static string CurrentCodeVersion()
     {

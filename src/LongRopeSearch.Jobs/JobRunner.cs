@@ -91,10 +91,10 @@ public sealed class JobRunner
                 string.Join(",", plan.Targets), plan.ShortLength?.ToString(CultureInfo.InvariantCulture) ?? "none", dir.Root);
         }
 
-        var engineOptions = new EngineOptions { Threads = _spec.Threads ?? Environment.ProcessorCount };
-        using var engine = new PerplexityEvaluator(model.Weights, engineOptions);
-        var evaluator = new EngineCandidateEvaluator(engine, _spec.Data, space.Evolution.Samples, model.Tokenizer);
-        var validator = new StageValidator(engine, evaluator, geometry, _spec.Validation, _spec.ValidationSamples ?? 2 * space.Evolution.Samples, config, _log);
+        var forwardOptions = new ForwardPassOptions { Threads = _spec.Threads ?? Environment.ProcessorCount };
+        using var scorer = new PerplexityScorer(model.Weights, forwardOptions);
+        var evaluator = new EngineCandidateEvaluator(scorer, _spec.Data, space.Evolution.Samples, model.Tokenizer);
+        var validator = new StageValidator(scorer, evaluator, geometry, _spec.Validation, _spec.ValidationSamples ?? 2 * space.Evolution.Samples, config, _log);
 
         try
         {

@@ -19,11 +19,11 @@ public sealed record SweepOutcome(IReadOnlyList<SweepSeries> Series, int Evaluat
 
 /// <summary>
 /// The report's length sweep: every method's perplexity on the first K validation documents at each length, through
-/// the engine. Results go into a <see cref="SweepCache"/> after every evaluation, so a re-run (or a run after an
+/// the scorer. Results go into a <see cref="SweepCache"/> after every evaluation, so a re-run (or a run after an
 /// interruption) evaluates only what is missing. A length with fewer than K long-enough documents is skipped with a
 /// note rather than scored on fewer samples, which would make its points incomparable.
 /// </summary>
-public sealed class ReportSweep(PerplexityEvaluator engine, ITokenizer tokenizer, string validationPath, int samples, SweepCache cache)
+public sealed class ReportSweep(PerplexityScorer scorer, ITokenizer tokenizer, string validationPath, int samples, SweepCache cache)
 {
     /// <summary>L0·{1, 2, 4, 8, …} up to the largest target, plus that target when it is not such a multiple.</summary>
     public static IReadOnlyList<int> DefaultLengths(int originalLength, int maxTarget)
@@ -84,7 +84,7 @@ public sealed class ReportSweep(PerplexityEvaluator engine, ITokenizer tokenizer
             long before = done;
             int index = i;
             var perSample = new InlineSampleProgress(p => progress?.Report(new SweepProgress(before + p.TokensDone, total, index, todo.Count, method.Name, length)));
-            var result = engine.Evaluate(set, method.Factors, null, ct, perSample);
+            var result = scorer.Evaluate(set, method.Factors, null, ct, perSample);
             done += (long)length * set.Samples.Count;
             cache.Put(method.Factors, length, new SweepEntry(result.Ppl, result.MeanNll, result.PerSampleNll));
             cache.Save();
@@ -97,7 +97,7 @@ public sealed class ReportSweep(PerplexityEvaluator engine, ITokenizer tokenizer
         return new SweepOutcome(series, todo.Count, cells - todo.Count, notes);
     }
 
-    /// <summary>Forwards the engine's per-sample progress synchronously (Progress&lt;T&gt; would post to a thread pool).</summary>
+    /// <summary>Forwards the scorer's per-sample progress synchronously (Progress&lt;T&gt; would post to a thread pool).</summary>
     private sealed class InlineSampleProgress(Action<EvalProgress> report) : IProgress<EvalProgress>
     {
         public void Report(EvalProgress value) => report(value);

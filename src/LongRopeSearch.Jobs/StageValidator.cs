@@ -12,7 +12,7 @@ namespace LongRopeSearch.Jobs;
 /// validation samples, which the search never saw.
 /// </summary>
 internal sealed class StageValidator(
-    PerplexityEvaluator engine, EngineCandidateEvaluator searchSet, RopeGeometry geometry, string validationPath, int validationSamples,
+    PerplexityScorer scorer, EngineCandidateEvaluator searchSet, RopeGeometry geometry, string validationPath, int validationSamples,
     ModelConfig config, ILogger log)
 {
     private const string SearchedMethod = "longrope (searched)";
@@ -39,9 +39,9 @@ internal sealed class StageValidator(
         foreach (var (name, factors) in methods)
         {
             // The searched set's search-sample score is the stage's best score: the same tokens through the same
-            // deterministic engine, so scoring it again would only repeat the work.
-            var searchNll = name == SearchedMethod ? stage.Best.Score.MeanNll : engine.Evaluate(search, factors, null, ct).MeanNll;
-            var onValidation = engine.Evaluate(validation, factors, null, ct);
+            // deterministic forward pass, so scoring it again would only repeat the work.
+            var searchNll = name == SearchedMethod ? stage.Best.Score.MeanNll : scorer.Evaluate(search, factors, null, ct).MeanNll;
+            var onValidation = scorer.Evaluate(validation, factors, null, ct);
             log.LogInformation("{Stage} {Method}: search ppl {SearchPpl:F4}, validation ppl {ValPpl:F4}", stage.Stage.Name, name, Math.Exp(searchNll), onValidation.Ppl);
             table.Rows.Add(new MethodScore
             {

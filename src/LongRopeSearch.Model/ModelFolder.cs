@@ -28,6 +28,9 @@ public sealed class ModelFolder : IDisposable
     /// <summary>How this model's documents become tokens (byte-level, or pre-tokenized ".ids" only for now).</summary>
     public ITokenizer Tokenizer { get; }
 
+    /// <summary>True when token i is the i-th byte of a document (vocab_size 256, no tokenizer file).</summary>
+    public bool IsByteLevel => Tokenizer is ByteTokenizer;
+
     /// <summary>
     /// Opens and validates a model folder for evaluation. Besides malformed files, refuses what the engine would
     /// score wrongly without a word: an unknown model_type, and a pretrained RoPE scaling in config.json.

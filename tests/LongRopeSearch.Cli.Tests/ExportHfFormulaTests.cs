@@ -111,9 +111,9 @@ public class ExportHfFormulaTests
 
         var rebuilt = new FactorSet(hf.Long, 0, hf.AttentionFactor);
         using var folder = ModelFolder.Open(TestJob.Model);
-        using var engine = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 });
+        using var scorer = new PerplexityScorer(folder.Weights, new ForwardPassOptions { Kind = ForwardPassKind.Fast, Threads = 2 });
         var samples = SampleSet.Load(RepoPaths.ValidationData, length, 4, folder.Tokenizer);
-        double ppl = engine.Evaluate(samples, rebuilt).Ppl;
+        double ppl = scorer.Evaluate(samples, rebuilt).Ppl;
         Assert.Equal(evalPpl, ppl, 1e-9 * evalPpl);
     }
 }

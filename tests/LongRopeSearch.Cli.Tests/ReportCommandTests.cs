@@ -28,9 +28,9 @@ public class ReportCommandTests
 
         // The searched 256 factors at 256, scored here independently, appear in the page and the cache.
         using (var folder = ModelFolder.Open(TestJob.Model))
-        using (var engine = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = EngineKind.Fast, Threads = 2 }))
+        using (var scorer = new PerplexityScorer(folder.Weights, new ForwardPassOptions { Kind = ForwardPassKind.Fast, Threads = 2 }))
         {
-            var ppl = engine.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, folder.Tokenizer), TestJob.Long256).Ppl;
+            var ppl = scorer.Evaluate(SampleSet.Load(RepoPaths.ValidationData, 256, 4, folder.Tokenizer), TestJob.Long256).Ppl;
             Assert.Contains(ppl.ToString("0.0000", CultureInfo.InvariantCulture), sweep, StringComparison.Ordinal);
             var cache = JsonNode.Parse(File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json")))!["entries"]!.AsObject();
             Assert.Equal(27, cache.Count);

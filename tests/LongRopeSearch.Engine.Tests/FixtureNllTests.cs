@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace LongRopeSearch.Engine.Tests;
 
 /// <summary>
-/// Both engines against the float64 PyTorch fixtures tests/fixtures/nll/*.json (tools/make_fixtures.py): mean and
+/// Both forward passes against the float64 PyTorch fixtures tests/fixtures/nll/*.json (tools/make_fixtures.py): mean and
 /// per-sample NLL within 1e-4 relative. One case per fixture file, found when the tests are discovered.
 /// </summary>
 public sealed class FixtureNllTests(ITestOutputHelper output)
@@ -34,18 +34,18 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
     public void Fixtures_are_present()
     {
         Assert.True(FixtureFiles().Length > 0,
-            $"no *.json in {NllDirectory}: generate them with /usr/bin/python3 tools/make_fixtures.py (the engine checks against them)");
+            $"no *.json in {NllDirectory}: generate them with /usr/bin/python3 tools/make_fixtures.py (both forward passes are checked against them)");
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Reference_engine_matches_the_float64_fixture(string file) => Check(file, EngineKind.Reference);
+    public void Reference_forward_matches_the_float64_fixture(string file) => Check(file, ForwardPassKind.Reference);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fast_engine_matches_the_float64_fixture(string file) => Check(file, EngineKind.Fast);
+    public void Fast_forward_matches_the_float64_fixture(string file) => Check(file, ForwardPassKind.Fast);
 
-    private void Check(string file, EngineKind kind)
+    private void Check(string file, ForwardPassKind kind)
     {
         var path = Path.Combine(NllDirectory, file);
         var fx = JsonNode.Parse(File.ReadAllText(path)) ?? throw new InvalidDataException(path);
@@ -66,9 +66,9 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
         if (fx["documents"] is JsonArray docs)
             Assert.Equal(docs.Select(d => Path.GetFileName(d!.GetValue<string>())), set.Samples.Select(s => s.Document));
 
-        using var evaluator = new PerplexityEvaluator(folder.Weights, new EngineOptions { Kind = kind, Threads = Environment.ProcessorCount });
+        using var scorer = new PerplexityScorer(folder.Weights, new ForwardPassOptions { Kind = kind, Threads = Environment.ProcessorCount });
         var tokens = new double[count][];
-        var result = evaluator.EvaluateTokens(set, factors, (i, nll) => tokens[i] = nll);
+        var result = scorer.EvaluateTokens(set, factors, (i, nll) => tokens[i] = nll);
 
         double worstToken = 0;
         int worstSample = 0, worstPosition = 0;
@@ -82,7 +82,7 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
             }
         }
         var report = string.Create(CultureInfo.InvariantCulture,
-            $"{file} [{evaluator.Engine.GetType().Name}] L={length} K={count}: mean {result.MeanNll:R} vs {expectedMean:R} " +
+            $"{file} [{scorer.ForwardPass.GetType().Name}] L={length} K={count}: mean {result.MeanNll:R} vs {expectedMean:R} " +
             $"(diff {Math.Abs(result.MeanNll - expectedMean):E2}); largest per-token |diff| {worstToken:E2} at sample {worstSample} position {worstPosition}; " +
             $"{result.Seconds:F1} s");
         output.WriteLine(report);

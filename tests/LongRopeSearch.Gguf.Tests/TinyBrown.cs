@@ -14,8 +14,8 @@ public static class TinyBrown
     /// <summary>The first <paramref name="length"/> bytes of the first validation document that long.</summary>
     public static int[] Tokens(int length)
     {
-        var config = ModelConfig.Load(Path.Combine(ModelDir, "config.json"));
-        return SampleSet.Load(RepoPaths.ValidationData, length, 1, config).Samples[0].Tokens;
+        using var model = ModelFolder.Open(ModelDir);
+        return SampleSet.Load(RepoPaths.ValidationData, length, 1, model.Tokenizer).Samples[0].Tokens;
     }
 
     public static RopeGeometry Geometry()
@@ -24,11 +24,14 @@ public static class TinyBrown
         return new RopeGeometry(c.HeadDim, c.RopeTheta, c.OriginalMaxPositionEmbeddings);
     }
 
-    /// <summary>Our engine's next-token NLLs (reference engine: plain loops, float32 weights, float64 sums).</summary>
+    /// <summary>
+    /// Our engine's next-token NLLs: the fast forward pass, which the Engine tests hold equal to the reference pass and
+    /// to float64 PyTorch fixtures (the reference pass here took minutes of CI time at 2048 tokens).
+    /// </summary>
     public static double[] EngineNll(int[] tokens, FactorSet factors, string? modelDir = null)
     {
         using var model = ModelFolder.Open(modelDir ?? ModelDir);
-        using var eval = new PerplexityEvaluator(model.Weights, new EngineOptions { Kind = EngineKind.Reference, Threads = 2 });
+        using var eval = new PerplexityScorer(model.Weights, new ForwardPassOptions { Kind = ForwardPassKind.Fast, Threads = 2 });
         return eval.TokenNll(tokens, factors);
     }
 

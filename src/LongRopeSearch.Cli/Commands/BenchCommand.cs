@@ -44,7 +44,7 @@ internal static class BenchCommand
                 t.AddRow(l.Length.ToString(CultureInfo.InvariantCulture), l.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture),
                     l.GflopPerSecond.ToString("0.0", CultureInfo.InvariantCulture), (l.PeakMemoryBytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture),
                     l.MeanNll.ToString("0.0000", CultureInfo.InvariantCulture));
-            output.WriteLine($"engine: {result.SimdLevel}, {result.Threads} threads, model {result.Model}");
+            output.WriteLine($"fast forward pass at SIMD level {result.SimdLevel}, {result.Threads} threads, model {result.Model}");
             Render.Write(output, t);
             if (result.Gemm.Count > 0)
             {

@@ -3,17 +3,18 @@ using LongRopeSearch.Engine;
 
 namespace LongRopeSearch.Cli.Commands;
 
+/// <summary>The --engine and --threads options as the forward pass they choose.</summary>
 internal static class EngineChoice
 {
-    public static EngineOptions Parse(string kind, int threads)
+    public static ForwardPassOptions Parse(string kind, int threads)
     {
         var k = kind.ToLowerInvariant() switch
         {
-            "fast" => EngineKind.Fast,
-            "reference" => EngineKind.Reference,
+            "fast" => ForwardPassKind.Fast,
+            "reference" => ForwardPassKind.Reference,
             _ => throw new InputException("--engine", "", "fast or reference", kind),
         };
         if (threads < 1) throw new InputException("--threads", "", "an integer ≥ 1", threads.ToString());
-        return new EngineOptions { Kind = k, Threads = threads };
+        return new ForwardPassOptions { Kind = k, Threads = threads };
     }
 }

@@ -43,7 +43,7 @@ internal static class EvalCommand
     }
 
     internal sealed record EvalRequest(
-        string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, EngineOptions Engine);
+        string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, ForwardPassOptions Forward);
 
     internal static int Run(EvalRequest r, TextWriter output, CancellationToken ct)
     {
@@ -54,7 +54,7 @@ internal static class EvalCommand
         using var model = ModelFolder.Open(r.Model);
         var config = model.Config;
         var lengths = CommonOptions.ParseLengths(r.Lengths, "--length", config.OriginalMaxPositionEmbeddings);
-        using var evaluator = new PerplexityEvaluator(model.Weights, r.Engine);
+        using var scorer = new PerplexityScorer(model.Weights, r.Forward);
         var rows = new List<JsonObject>();
         var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
 
@@ -64,7 +64,7 @@ internal static class EvalCommand
             var set = SampleSet.Load(r.Data, L, r.Samples, model.Tokenizer, "--samples");
             var sw = Stopwatch.StartNew();
             var bar = new ConsoleProgress($"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
-            var result = evaluator.Evaluate(set, factors.Factors, null, ct,
+            var result = scorer.Evaluate(set, factors.Factors, null, ct,
                 new InlineProgress<EvalProgress>(p => bar.Report(p.TokensDone, $"sample {p.SamplesDone}/{p.SampleCount}")));
             bar.Finish();
             sw.Stop();

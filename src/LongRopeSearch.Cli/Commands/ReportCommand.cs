@@ -35,7 +35,7 @@ internal static class ReportCommand
         return cmd;
     }
 
-    internal static int Run(string outDir, string? lengthsText, EngineOptions engineOptions, TextWriter output, TextWriter error, CancellationToken ct)
+    internal static int Run(string outDir, string? lengthsText, ForwardPassOptions forwardOptions, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var job = JobOutputs.Open(outDir);
         var config = job.ModelConfig;
@@ -55,7 +55,7 @@ internal static class ReportCommand
 
         var notes = new List<string>();
         var context = string.Create(CultureInfo.InvariantCulture,
-            $"model={job.Spec.Model};validation={job.Spec.Validation};samples={samples};engine={engineOptions.Kind}");
+            $"model={job.Spec.Model};validation={job.Spec.Validation};samples={samples};engine={forwardOptions.Kind}");
         var cache = SweepCache.Load(Path.Combine(job.Dir.Root, SweepFile), context, out var discarded);
         if (discarded is not null)
         {
@@ -65,7 +65,7 @@ internal static class ReportCommand
 
         SweepOutcome sweep;
         using (var folder = ModelFolder.Open(job.Spec.Model))
-        using (var engine = new PerplexityEvaluator(folder.Weights, engineOptions))
+        using (var scorer = new PerplexityScorer(folder.Weights, forwardOptions))
         {
             ConsoleProgress? bar = null;
             var progress = new InlineProgress<SweepProgress>(p =>
@@ -74,7 +74,7 @@ internal static class ReportCommand
                 bar.Report(p.TokensDone, string.Create(CultureInfo.InvariantCulture,
                     $"eval {Math.Min(p.EvaluationsDone + 1, p.EvaluationsTotal)}/{p.EvaluationsTotal}: {p.Method} at {p.Length}"));
             });
-            sweep = new ReportSweep(engine, folder.Tokenizer, job.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
+            sweep = new ReportSweep(scorer, folder.Tokenizer, job.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
             bar?.Finish();
         }
         notes.AddRange(sweep.Notes);

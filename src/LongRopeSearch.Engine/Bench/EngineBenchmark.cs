@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LongRopeSearch.Engine.Kernels;
+using LongRopeSearch.Engine.Fast.Kernels;
 using LongRopeSearch.Model;
 using LongRopeSearch.Rope;
 using Tensor = LongRopeSearch.Model.Tensor;
@@ -7,7 +7,7 @@ using Tensor = LongRopeSearch.Model.Tensor;
 namespace LongRopeSearch.Engine.Bench;
 
 /// <summary>
-/// Measures the fast engine on a model folder: evaluation tokens/s, GFLOP/s and peak memory per sequence length, and
+/// Measures the fast forward pass on a model folder: evaluation tokens/s, GFLOP/s and peak memory per sequence length, and
 /// GEMM GFLOP/s on 7B-layer shapes. Not a test: numbers depend on the machine and its load.
 /// </summary>
 public static class EngineBenchmark
@@ -68,12 +68,12 @@ public static class EngineBenchmark
             PeakMemory.TryReset();
             double best = double.MaxValue;
             // Cache off: every run does the full work a first evaluation of a sample does.
-            using (var engine = new FastForward(weights, new EngineOptions { Threads = options.Threads }, layer0CacheBytes: 0))
+            using (var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 }))
             {
                 for (int r = 0; r < Math.Max(1, options.Repeats); r++)
                 {
                     var clock = Stopwatch.StartNew();
-                    engine.TokenNll(tokens, rope, nll, ct);
+                    forward.TokenNll(tokens, rope, nll, ct);
                     best = Math.Min(best, clock.Elapsed.TotalSeconds);
                 }
             }
@@ -107,8 +107,8 @@ public static class EngineBenchmark
         var tokens = ConcatenatedSample(documents, length);
         var rope = RopeTable.Build(FactorSet.Identity(c.RotaryPairs), c.RopeTheta, c.HeadDim, length);
         var nll = new double[length - 1];
-        using var engine = new FastForward(weights, new EngineOptions { Threads = options.Threads }, layer0CacheBytes: 0);
-        for (int r = 0; r < 4; r++) engine.TokenNll(tokens, rope, nll, ct);
+        using var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 });
+        for (int r = 0; r < 4; r++) forward.TokenNll(tokens, rope, nll, ct);
     }
 
     /// <summary>C[m, n] = A[m, k]·Wᵀ with random data; the fastest of <paramref name="repeats"/> calls after a warm-up.</summary>

@@ -1,11 +1,10 @@
-using LongRopeSearch.Model;
-
 namespace LongRopeSearch.Engine;
 
 /// <summary>
 /// Causal scaled dot-product attention with grouped key/value heads, one (position, head) row at a time:
-/// scores against keys 0..t only, softmax in float64, weighted sum of values. Memory per worker is one score
-/// buffer of length L and one accumulator of length head_dim, never an L×L matrix.
+/// scores against keys 0..t only, softmax in float64, weighted sum of values in float64, one rounding per output.
+/// Memory per worker is one score buffer of length L and one accumulator of length head_dim, never an L×L matrix.
+/// The yardstick of the fast CausalAttention kernel.
 /// </summary>
 internal static class ReferenceAttention
 {
@@ -19,36 +18,22 @@ internal static class ReferenceAttention
     /// <param name="k">[rows, kv_heads·d] rotated keys.</param>
     /// <param name="v">[rows, kv_heads·d] values.</param>
     /// <param name="output">[rows, heads·d], overwritten.</param>
-    public static void Apply(ModelConfig config, float[] q, float[] k, float[] v, int rows, float[] output, ParallelOptions parallel)
+    public static void Apply(float[] q, float[] k, float[] v, int rows, int heads, int kvHeads, int d, float[] output, ParallelOptions parallel)
     {
-        int heads = config.NumHeads, d = config.HeadDim, group = config.GroupSize;
-        int qDim = config.QueryDim, kvDim = config.KvDim;
+        if (heads % kvHeads != 0) throw new ArgumentException($"{heads} heads are not a multiple of {kvHeads} kv heads", nameof(kvHeads));
+        int group = heads / kvHeads, qDim = heads * d, kvDim = kvHeads * d;
         double scale = 1.0 / Math.Sqrt(d);
 
         Parallel.For(0, rows * heads, parallel, () => new Scratch(rows, d), (row, _, s) =>
         {
             int t = row / heads, h = row % heads, g = h / group;
             var query = q.AsSpan(t * qDim + h * d, d);
-
-            double max = double.NegativeInfinity;
-            for (int j = 0; j <= t; j++)
-            {
-                var score = ReferenceLinear.Dot(query, k.AsSpan(j * kvDim + g * d, d)) * scale;
-                s.Scores[j] = score;
-                max = Math.Max(max, score);
-            }
-            double total = 0;
-            for (int j = 0; j <= t; j++)
-            {
-                s.Scores[j] = Math.Exp(s.Scores[j] - max);
-                total += s.Scores[j];
-            }
+            var scores = s.Scores.AsSpan(0, t + 1);
+            for (int j = 0; j <= t; j++) scores[j] = ReferenceLinear.Dot(query, k.AsSpan(j * kvDim + g * d, d)) * scale;
+            double total = ReferenceOps.ExpShift(scores, ReferenceOps.Max(scores));
 
             Array.Clear(s.Sum);
-            for (int j = 0; j <= t; j++)
-            {
-                ReferenceOps.AddScaled(s.Sum, s.Scores[j], v.AsSpan(j * kvDim + g * d, d));
-            }
+            for (int j = 0; j <= t; j++) ReferenceOps.AddScaled(s.Sum, scores[j], v.AsSpan(j * kvDim + g * d, d));
             var outRow = output.AsSpan(t * qDim + h * d, d);
             for (int e = 0; e < d; e++) outRow[e] = (float)(s.Sum[e] / total);
             return s;

@@ -4,11 +4,21 @@ using LongRopeSearch.Rope;
 namespace LongRopeSearch.Engine;
 
 /// <summary>
-/// The yardstick forward pass: a plain Llama decoder in float32 storage with float64 accumulation, written to be
-/// obviously right rather than fast. Layer by layer over the whole sequence, activations [L, hidden]; memory is
-/// O(L·hidden) (the MLP and the logits work on chunks of <see cref="TokenChunk"/> tokens so no [L, intermediate]
-/// or [L, vocab] buffer exists). Deterministic for any thread count: every output value is one sequential sum.
-/// Safe to call from several threads at once (no state is kept between calls).
+/// The yardstick forward pass: a plain Llama decoder written to be obviously right rather than fast, built from the
+/// one reference set of operations (Reference/: <see cref="ReferenceLinear"/>, <see cref="ReferenceAttention"/>,
+/// <see cref="ReferenceOps"/>) that every fast kernel is also tested against. Layer by layer over the whole sequence,
+/// activations [L, hidden]; memory is O(L·hidden) (the MLP and the logits work on chunks of <see cref="TokenChunk"/>
+/// tokens so no [L, intermediate] or [L, vocab] buffer exists). Safe to call from several threads at once.
+/// <para>
+/// Precision choices of the reference set: activations are stored in float32 between operations, as in a float32
+/// Hugging Face model; every sum (dot products, RMSNorm's mean square, softmax, attention's weighted values,
+/// log-sum-exp) and every transcendental (exp, log, sqrt) runs in float64 and each output value is rounded to float32
+/// once; rotary multiplies in float64 and rounds once; the logits stay float64 into the log-sum-exp. Weights are read
+/// through <see cref="Tensor.ReadRow"/> (exact F16/BF16 widening). Sums run in a fixed order (index order, or the 8
+/// fixed float64 lanes of <see cref="ReferenceLinear.Dot"/>), so the bits do not depend on thread count or machine
+/// vector width; exp and log come from the platform library (the reference is a yardstick, jobs run
+/// <see cref="FastForward"/>). Its own correctness is held to float64 PyTorch fixtures (FixtureNllTests).
+/// </para>
 /// </summary>
 public sealed class ReferenceForward : IForwardPass
 {
@@ -16,12 +26,12 @@ public sealed class ReferenceForward : IForwardPass
     internal const int TokenChunk = 64;
 
     private readonly LlamaWeights _weights;
-    private readonly EngineOptions _options;
+    private readonly ForwardPassOptions _options;
 
-    public ReferenceForward(LlamaWeights weights, EngineOptions? options = null)
+    public ReferenceForward(LlamaWeights weights, ForwardPassOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        _options = options ?? new EngineOptions { Kind = EngineKind.Reference };
+        _options = options ?? new ForwardPassOptions { Kind = ForwardPassKind.Reference };
         ForwardInputGuard.CheckOptions(_options);
         _weights = weights;
     }
@@ -35,7 +45,7 @@ public sealed class ReferenceForward : IForwardPass
         int rows = tokens.Length;
         long widest = Math.Max(config.HiddenSize, Math.Max(config.QueryDim, config.KvDim));
         if (rows * widest > Array.MaxLength)
-            throw new ArgumentException($"{rows} tokens × {widest} values exceed one array; the reference engine cannot run this length", nameof(tokens));
+            throw new ArgumentException($"{rows} tokens × {widest} values exceed one array; the reference forward pass cannot run this length", nameof(tokens));
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Threads, CancellationToken = cancellationToken };
         var x = Embed(tokens); // [L, hidden] residual stream
@@ -83,7 +93,7 @@ public sealed class ReferenceForward : IForwardPass
         ReferenceLinear.Apply(layer.V, layer.VBias, b.Norm, b.Rows, b.V, parallel);
         ReferenceOps.RotateRows(b.Q, b.Rows, c.NumHeads, c.HeadDim, rope);
         ReferenceOps.RotateRows(b.K, b.Rows, c.NumKvHeads, c.HeadDim, rope);
-        ReferenceAttention.Apply(c, b.Q, b.K, b.V, b.Rows, b.Attn, parallel);
+        ReferenceAttention.Apply(b.Q, b.K, b.V, b.Rows, c.NumHeads, c.NumKvHeads, c.HeadDim, b.Attn, parallel);
         ReferenceLinear.Apply(layer.O, layer.OBias, b.Attn, b.Rows, b.Delta, parallel);
         AddInto(x, b.Delta);
     }
@@ -119,8 +129,7 @@ public sealed class ReferenceForward : IForwardPass
             for (int i = 0; i < n; i++)
             {
                 int t = start + i;
-                var logits = b.Logits.AsSpan(i * vocab, vocab);
-                nll[t] = ReferenceOps.LogSumExp(logits) - logits[tokens[t + 1]];
+                nll[t] = ReferenceOps.Nll(b.Logits.AsSpan(i * vocab, vocab), tokens[t + 1]);
             }
         }
     }

@@ -3,7 +3,11 @@ using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Engine;
 
-/// <summary>The element-wise pieces of a Llama layer, each written as directly as its formula.</summary>
+/// <summary>
+/// The element-wise pieces of a Llama layer, each written as directly as its formula, in float64 with one rounding to
+/// float32 per output value (precision choices: <see cref="ReferenceForward"/>). The yardstick of the fast kernels
+/// RmsNorm, Rotary, SwiGlu, ExpSum and TokenNll.
+/// </summary>
 internal static class ReferenceOps
 {
     /// <summary>y = x / sqrt(mean(x²) + eps) · w (Llama RMSNorm), computed in float64 and stored once as float32.</summary>
@@ -81,13 +85,29 @@ internal static class ReferenceOps
         for (; e < acc.Length; e++) acc[e] += w * v[e];
     }
 
-    /// <summary>log Σ e^(v_i), shifted by the maximum so no term overflows.</summary>
-    public static double LogSumExp(ReadOnlySpan<double> values)
+    /// <summary>values[i] ← e^(values[i] − shift), returning their sum in index order (softmax numerators).</summary>
+    public static double ExpShift(Span<double> values, double shift)
+    {
+        double sum = 0;
+        for (int i = 0; i < values.Length; i++) sum += values[i] = Math.Exp(values[i] - shift);
+        return sum;
+    }
+
+    /// <summary>max of the values (−∞ for none).</summary>
+    public static double Max(ReadOnlySpan<double> values)
     {
         double max = double.NegativeInfinity;
         foreach (var v in values) max = Math.Max(max, v);
-        double sum = 0;
-        foreach (var v in values) sum += Math.Exp(v - max);
-        return max + Math.Log(sum);
+        return max;
+    }
+
+    /// <summary>
+    /// −log softmax(logits)[target] = log Σ e^(z_i − max) + max − z_target, shifted by the maximum so no term
+    /// overflows. The logits are overwritten by the softmax numerators.
+    /// </summary>
+    public static double Nll(Span<double> logits, int target)
+    {
+        double targetLogit = logits[target], max = Max(logits);
+        return Math.Log(ExpShift(logits, max)) + max - targetLogit;
     }
 }

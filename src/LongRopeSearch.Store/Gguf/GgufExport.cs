@@ -117,7 +117,7 @@ public static class GgufExport
         md.Set($"{arch}.rope.dimension_count", (uint)c.HeadDim);
         md.Set($"{arch}.rope.freq_base", (float)c.RopeTheta);
 
-        if (c.RopeScalingType is { } own)
+        if (c.RopeScaling?.Type is { } own)
         {
             if (rope is null)
                 throw new InputException(c.SourcePath, "rope_scaling", "no rope_scaling (plain RoPE) for a GGUF export without factors; this exporter does not convert a model's own scaling", $"type \"{own}\"");
@@ -127,7 +127,7 @@ public static class GgufExport
             warnings.Add($"{c.SourcePath}: sliding_window {window} is not written: llama.cpp's llama architecture attends to the whole context");
 
         if (rope is not null) AddLongRope(md, tensors, rope, c, warnings);
-        AddTokenizer(md, c, options, model.Directory);
+        AddTokenizer(md, c, options, model.Directory, model.IsByteLevel);
         return (md, tensors, warnings);
     }
 
@@ -170,7 +170,7 @@ public static class GgufExport
                 set.Pairs.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static void AddTokenizer(GgufMetadata md, ModelConfig c, GgufExportOptions options, string modelDir)
+    private static void AddTokenizer(GgufMetadata md, ModelConfig c, GgufExportOptions options, string modelDir, bool byteLevel)
     {
         if (options.TokenizerFrom is { } from)
         {
@@ -189,7 +189,7 @@ public static class GgufExport
                 throw new InputException(from, "tokenizer.ggml.tokens", $"{c.VocabSize} tokens (vocab_size of {c.SourcePath})", n.ToString(CultureInfo.InvariantCulture));
             return;
         }
-        if (!c.ByteLevel)
+        if (!byteLevel)
         {
             var file = new[] { "tokenizer.json", "tokenizer.model" }.Select(f => Path.Combine(modelDir, f)).FirstOrDefault(File.Exists) ?? c.SourcePath;
             throw new InputException(file, "",

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using LongRopeSearch.Engine.Bench;
+using LongRopeSearch.Model;
+using Xunit;
+
+namespace LongRopeSearch.Engine.Tests;
+
+/// <summary>The benchmark's bookkeeping (sample making, FLOP count, report); never its timings.</summary>
+public sealed class FastForwardBenchmarkTests
+{
+    [Fact]
+    public void Samples_concatenate_documents_in_order_and_wrap_around()
+    {
+        int[][] docs = [[1, 2, 3], [4, 5], [6]];
+        Assert.Equal([1, 2], EngineBenchmark.ConcatenatedSample(docs, 2));
+        Assert.Equal([1, 2, 3, 4, 5, 6, 1, 2], EngineBenchmark.ConcatenatedSample(docs, 8));
+    }
+
+    [Fact]
+    public void Flops_count_projections_mlp_head_and_causal_pairs()
+    {
+        var c = new TinySpec { Hidden = 8, Heads = 2, KvHeads = 1, HeadDim = 4, Intermediate = 12, Vocab = 10, Layers = 3 }.Config();
+        int length = 5;
+        // Counted by hand: per token and layer q 8·8, k 8·4, v 8·4, o 8·8, gate/up/down 3·8·12 multiply-adds;
+        // lm head 8·10; attention: per head and causal pair (15 pairs for L = 5) 4 + 4 multiply-adds.
+        double macsPerToken = 3 * (64 + 32 + 32 + 64 + 288) + 80;
+        double attentionMacs = 3 * 2 * 15 * 8;
+        Assert.Equal(2 * (length * macsPerToken + attentionMacs), EngineBenchmark.ForwardFlops(c, length));
+    }
+
+    [Fact]
+    public void Run_reports_every_length_and_shape_as_json()
+    {
+        var spec = new TinySpec { Hidden = 16, Heads = 2, KvHeads = 1, HeadDim = 16, Intermediate = 24, Vocab = 19 };
+        var w = RawModel.Random(spec).ToWeights();
+        int[][] docs = [RawModel.Tokens(spec.Vocab, 20, seed: 1), RawModel.Tokens(spec.Vocab, 7, seed: 2)];
+        var options = new EngineBenchmarkOptions { Lengths = [16, 40], Repeats = 1, Threads = 2, GemmRows = 7, GemmShapes = [(32, 48)] };
+        var result = EngineBenchmark.Run("tiny", w, docs, options);
+        Assert.Equal([16, 40], result.Lengths.Select(l => l.Length));
+        Assert.All(result.Lengths, l => Assert.True(l.TokensPerSecond > 0 && l.PeakMemoryBytes > 0 && double.IsFinite(l.MeanNll)));
+        // The mean NLL is the reference forward pass's on the same concatenated sample.
+        var sample = EngineBenchmark.ConcatenatedSample(docs, 40);
+        var expected = FastForwardTests.RunReference(w, sample, LongRopeSearch.Rope.FactorSet.Identity(spec.HeadDim / 2)).Average();
+        Assert.Equal(expected, result.Lengths[1].MeanNll, 4);
+        Assert.Equal(2, result.Gemm.Count); // F32 and BF16
+        using var json = JsonDocument.Parse(result.ToJson());
+        Assert.Equal(2, json.RootElement.GetProperty("lengths").GetArrayLength());
+        Assert.True(json.RootElement.GetProperty("gemm")[0].GetProperty("gflop_per_second").GetDouble() > 0);
+        Assert.Contains("L(L+1)", json.RootElement.GetProperty("flop_formula").GetString(), StringComparison.Ordinal);
+    }
+}
