@@ -37,7 +37,7 @@ internal static class BenchCommand
                 GemmRows = Math.Max(0, parse.GetValue(gemmRows)),
                 Threads = parse.GetValue(threads),
             };
-            var result = EngineBenchmark.Run(parse.GetValue(model)!, folder.Weights, docs, options, line => Console.Error.WriteLine(line));
+            var result = EngineBenchmark.Run(parse.GetValue(model)!, folder.Weights, docs, options, parse.InvocationConfiguration.Error.WriteLine);
             var output = parse.InvocationConfiguration.Output;
             var t = new Table().AddColumns("length", "tokens/s", "GFLOP/s", "peak memory MiB", "mean NLL");
             foreach (var l in result.Lengths)
