@@ -1,5 +1,6 @@
 using LongRopeSearch.Jobs.Tests.Kit;
 using LongRopeSearch.Store.History;
+using LongRopeSearch.Store.Validation;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -46,9 +47,9 @@ public sealed class JobDirectoryRepairTests
         CopyDirectory(reference.Output, output);
         var jobDir = new JobDirectory(output);
         var state = JobState.Load(jobDir.State);
-        state.Status = "running";
+        state.Status = JobPhase.Running;
         state.Save(jobDir.State);
-        ValidationReport.Write(jobDir.Validation, state.Validations.Take(state.Validations.Count - 1).ToList(), JobKit.JobId);
+        new ValidationFile(JobKit.JobId, state.Validations.Take(state.Validations.Count - 1).ToList()).Write(jobDir.Validation);
 
         using var cts = new CancellationTokenSource();
         Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(reference.Spec with { Output = output }, cts));
