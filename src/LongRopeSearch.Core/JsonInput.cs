@@ -36,24 +36,25 @@ public static class JsonInput
         }
         catch (JsonException e)
         {
-            throw new InputException(source, "", "valid JSON", Where(e), e);
+            throw new InputException(source, "", "valid JSON", "malformed JSON: " + Where(e), e);
         }
     }
 
     /// <summary>
-    /// Turns a <see cref="JsonException"/> of System.Text.Json (parser or serializer) into the words of an
-    /// <see cref="InputException"/>: "malformed JSON at line 3, byte 7: …" (1-based, people count from 1).
+    /// The words of a <see cref="JsonException"/> of System.Text.Json (parser or serializer) for an
+    /// <see cref="InputException"/>: "'}' is invalid after a value… (line 3, byte 7)", 1-based as people count.
     /// </summary>
     public static string Where(JsonException e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        // The parser's message ends with its own 0-based " LineNumber: .. | BytePositionInLine: .." suffix.
+        // The message ends with System.Text.Json's own 0-based " Path: .. | LineNumber: .. | BytePositionInLine: ..".
         var reason = e.Message;
         int cut = reason.IndexOf(" Path:", StringComparison.Ordinal) is >= 0 and var p ? p : reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut > 0) reason = reason[..cut];
+        reason = reason.TrimEnd('.', ' ');
         return e.LineNumber is { } line
-            ? string.Create(CultureInfo.InvariantCulture, $"malformed JSON at line {line + 1}, byte {e.BytePositionInLine + 1}: {reason}")
-            : "malformed JSON: " + reason;
+            ? string.Create(CultureInfo.InvariantCulture, $"{reason} (line {line + 1}, byte {e.BytePositionInLine + 1})")
+            : reason;
     }
 
     /// <summary>A short rendering of a JSON value for messages: its text for scalars, its kind for containers.</summary>

@@ -39,7 +39,7 @@ internal sealed class FactorKindJsonConverter : JsonConverter<FactorKind>
 {
     public override FactorKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         FactorKinds.TryParse(reader.TokenType == JsonTokenType.String ? reader.GetString() : null)
-            ?? throw new JsonException("expected \"long\" or \"short\"");
+            ?? throw new JsonException("a stage kind is \"long\" or \"short\"");
 
     public override void Write(Utf8JsonWriter writer, FactorKind value, JsonSerializerOptions options) => writer.WriteStringValue(value.Text());
 }

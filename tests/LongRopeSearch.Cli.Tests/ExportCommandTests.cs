@@ -212,6 +212,37 @@ public class ExportCommandTests
     }
 
     [Fact]
+    public void An_unreadable_checkpoint_is_an_error_naming_it_not_a_default_seed()
+    {
+        // No seed in job.json: the seed comes from state.json, which must then be readable.
+        using var job = new TestJob(emptyTargets: true);
+        File.WriteAllText(job.Dir.State, "{ \"format\": 1, \"search\": ");
+        var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith($"error: {job.Dir.State}: ", stderr.Split('\n')[0], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(job.File("json")));
+    }
+
+    [Fact]
+    public void A_damaged_validation_file_is_an_error_naming_the_member()
+    {
+        using var job = new TestJob();
+        var text = File.ReadAllText(job.Dir.Validation);
+        File.WriteAllText(job.Dir.Validation, text.Replace("\"search_samples\": 2,", "", StringComparison.Ordinal));
+        var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.Equal(ExitCodes.BadInput, exit);
+        var first = stderr.Split('\n')[0];
+        Assert.StartsWith($"error: {job.Dir.Validation}: ", first, StringComparison.Ordinal);
+        Assert.Contains("search_samples", first, StringComparison.Ordinal);
+
+        File.WriteAllText(job.Dir.Validation, text.Replace("\"kind\": \"long\"", "\"kind\": \"longer\"", StringComparison.Ordinal));
+        (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith($"error: {job.Dir.Validation}: stages[0].kind: ", stderr.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("\"long\" or \"short\"", stderr.Split('\n')[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Job_written_without_explicit_targets_exports()
     {
         using var job = new TestJob(emptyTargets: true);

@@ -65,7 +65,8 @@ internal sealed class JobPhaseJsonConverter : JsonConverter<JobPhase>
     {
         var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
         return JobPhases.TryParse(text)
-            ?? throw new JsonException("expected one of " + string.Join(", ", Enum.GetValues<JobPhase>().Select(p => $"\"{p.Text()}\"")));
+            ?? throw new JsonException($"{(text is null ? "a " + reader.TokenType.ToString().ToLowerInvariant() : "\"" + text + "\"")} is not a job state (one of "
+                + string.Join(", ", Enum.GetValues<JobPhase>().Select(p => $"\"{p.Text()}\"")) + ")");
     }
 
     public override void Write(Utf8JsonWriter writer, JobPhase value, JsonSerializerOptions options) => writer.WriteStringValue(value.Text());
