@@ -37,11 +37,9 @@ public sealed record JobOverview(JobPhase Phase, JobStatus? Progress, string? No
             return new JobOverview(JobPhase.Running, status, statusProblem?.Message ?? (held.Owner is { } o ? "run by " + o : null), statusProblem);
 
         JobState? state;
-        JobStatus progress;
         try
         {
             state = store.LoadState();
-            progress = state is null ? null! : JobStatus.From(state, state.RestoreSearch(SeedProvider.None, store.NameOf(JobArtifact.State)).Progress, state.Status);
         }
         catch (InputException e)
         {
@@ -53,6 +51,15 @@ public sealed record JobOverview(JobPhase Phase, JobStatus? Progress, string? No
             return statusProblem is not null
                 ? new JobOverview(JobPhase.Corrupt, null, statusProblem.Message, statusProblem)
                 : new JobOverview(JobPhase.NotStarted, null, null, null);
+        }
+        JobStatus progress;
+        try
+        {
+            progress = JobStatus.From(state, state.RestoreSearch(SeedProvider.None, store.NameOf(JobArtifact.State)).Progress, state.Status);
+        }
+        catch (InputException e)
+        {
+            return new JobOverview(JobPhase.Corrupt, status, e.Message, e);
         }
         if (state.Status == JobPhase.Finished) return new JobOverview(JobPhase.Finished, progress, null, statusProblem);
         if (statusProblem is not null) return new JobOverview(JobPhase.Interrupted, progress, statusProblem.Message, statusProblem);
