@@ -44,7 +44,7 @@ public sealed class JobDirectoryRepairTests
         var reference = ReferenceJob.Value;
         using var dir = new TempDir();
         var output = dir.File(JobKit.JobId);
-        CopyDirectory(reference.Output, output);
+        JobKit.CopyDirectory(reference.Output, output);
         var jobDir = new JobDirectory(output);
         var state = JobState.Load(jobDir.State);
         state.Status = JobPhase.Running;
@@ -76,12 +76,5 @@ public sealed class JobDirectoryRepairTests
         Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(spec, cts));
 
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(spec.Output));
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
     }
 }

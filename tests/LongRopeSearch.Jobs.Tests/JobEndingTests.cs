@@ -65,6 +65,21 @@ public sealed class JobEndingTests
     }
 
     [Fact]
+    public void A_spec_pointed_at_another_jobs_directory_is_refused_without_touching_its_status()
+    {
+        using var dir = new TempDir();
+        var spec = JobKit.StoppedJob(dir, evaluations: 10);
+        var jobDir = new JobDirectory(spec.Output);
+        var status = File.ReadAllBytes(jobDir.Status);
+        using var cts = new CancellationTokenSource();
+        var e = Assert.Throws<Core.InputException>(() => JobKit.RunOnce(spec with { Id = "another-job" }, cts));
+        Assert.Equal(jobDir.Spec, e.Origin);
+        Assert.Equal("id", e.Field);
+        Assert.Equal(status, File.ReadAllBytes(jobDir.Status));
+        Assert.Equal("stopped", StatusTests.Row(StatusTests.Status("--out", spec.Output).Text, JobKit.JobId)[1]);
+    }
+
+    [Fact]
     public void A_corrupt_checkpoint_is_shown_corrupt_and_refused_naming_the_file()
     {
         using var dir = new TempDir();

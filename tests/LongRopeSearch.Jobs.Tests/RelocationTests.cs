@@ -35,7 +35,7 @@ public sealed class RelocationTests
         // space is found next to the moved job, the model (which did not move) where the job was created.
         using var other = new TempDir();
         var moved = Path.Combine(other.PathName, "a", "b");
-        CopyDirectory(dir.PathName, moved);
+        JobKit.CopyDirectory(dir.PathName, moved);
         Directory.Delete(spec.Output, recursive: true);
         File.Delete(spec.Space);
         var copy = Path.Combine(moved, JobKit.JobId);
@@ -67,7 +67,7 @@ public sealed class RelocationTests
         File.WriteAllText(jobJson, legacy.ToJsonString());
 
         var copy = dir.File("copy");
-        CopyDirectory(spec.Output, copy);
+        JobKit.CopyDirectory(spec.Output, copy);
         Directory.Delete(spec.Output, recursive: true);
 
         var (code, stdout, stderr) = Cli("resume", "--out", copy);
@@ -84,7 +84,7 @@ public sealed class RelocationTests
         var spec = JobKit.StoppedJob(dir, evaluations: 5);
         using var other = new TempDir();
         var copy = Path.Combine(other.PathName, "x", JobKit.JobId);
-        CopyDirectory(spec.Output, copy);
+        JobKit.CopyDirectory(spec.Output, copy);
         Directory.Delete(spec.Output, recursive: true);
         File.Delete(spec.Space); // gone from both places where the moved job could find it
         var stateBefore = File.ReadAllBytes(new JobDirectory(copy).State);
@@ -105,11 +105,4 @@ public sealed class RelocationTests
     }
 
     internal static string LastLine(string text) => text.TrimEnd().Split('\n')[^1];
-
-    internal static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 }

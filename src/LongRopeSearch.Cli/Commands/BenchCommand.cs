@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace LongRopeSearch.Cli.Commands;
 
 /// <summary>
-/// `longrope bench`: eval tokens/s, GFLOP/s and peak memory at several lengths on a checkpoint, and GEMM GFLOP/s on
+/// `longrope bench`: eval tokens/s, GFLOP/s and peak memory at several lengths on a model folder, and GEMM GFLOP/s on
 /// 7B-layer shapes; a table on stdout and the numbers in a JSON file. tools/bench.sh runs it beside PyTorch.
 /// </summary>
 internal static class BenchCommand

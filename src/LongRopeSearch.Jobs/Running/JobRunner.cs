@@ -57,6 +57,9 @@ public sealed class JobRunner
         ProgressiveSearch? fresh = Store.HasState ? null : Prepare();
         using var lease = Store.Acquire();
         foreach (var repair in lease.Repairs) _log.LogInformation("Job {Id}: {Repair}", _job.Id, repair);
+        // Another job's directory is refused before anything is written there, its status included.
+        if (Store.LoadSpec() is { } stored && stored.Id != _job.Id)
+            throw new InputException(Store.NameOf(JobArtifact.Spec), "id", $"the job \"{_job.Id}\" (this directory holds another job: choose another output directory)", $"\"{stored.Id}\"");
         try
         {
             return RunLeased(fresh, ct);
