@@ -163,7 +163,7 @@ public class ReportHtmlTests
         File.WriteAllText(path, "{ broken");
         Assert.Equal(0, SweepCache.Load(path, "model=a", out discarded).Count);
         Assert.StartsWith(path + ": expected a sweep cache", discarded, StringComparison.Ordinal);
-        Assert.Contains("malformed JSON at line 1", discarded, StringComparison.Ordinal);
+        Assert.Contains("(line 1, byte 3)", discarded, StringComparison.Ordinal);
         Assert.EndsWith("the sweep is recomputed", discarded, StringComparison.Ordinal);
 
         // A damaged entry (a member missing) is named too, and the cache discarded as a whole.
