@@ -7,7 +7,7 @@ namespace LongRopeSearch.Cli;
 /// <summary>
 /// Entry point of the `longrope` tool. Each verb lives in its own file under Commands/; this file only assembles
 /// them and turns failures into exit codes: 0 success, 1 unexpected failure, 2 bad input (one clear line on stderr),
-/// 130 cancelled by Ctrl-C / SIGTERM before a result.
+/// 130 stopped by Ctrl-C / SIGTERM before a result (a search stops at an evaluation boundary with its checkpoint).
 /// </summary>
 public static class Program
 {

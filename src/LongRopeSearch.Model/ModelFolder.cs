@@ -37,6 +37,9 @@ public sealed class ModelFolder : IDisposable
     /// </summary>
     public static ModelFolder Open(string directory) => ModelFolderLoader.Open(directory);
 
+    /// <summary>The tokenizer of the model folder <paramref name="directory"/>, resolved without mapping any weights.</summary>
+    public static ITokenizer ResolveTokenizer(string directory, ModelConfig config) => TokenizerResolver.Resolve(directory, config);
+
     public void Dispose()
     {
         foreach (var o in _owners) o.Dispose();

@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.Jobs;
 using LongRopeSearch.Rope;
+using LongRopeSearch.Store;
 using LongRopeSearch.Store.History;
+using LongRopeSearch.Store.Validation;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -38,7 +40,7 @@ internal sealed class TestJob : IDisposable
             Id = "test-job", Model = Model, Data = RepoPaths.SearchData, Validation = RepoPaths.ValidationData, Space = Space,
             Targets = ["2x", "4x"], Output = Dir.Root, Seed = 7,
         };
-        spec.Save(Dir.Spec);
+        spec.SaveJobFile(Dir.Spec, Dir.Root);
         if (emptyTargets)
         {
             // What `search` without --targets writes: [] meaning the space's targets.
@@ -49,16 +51,16 @@ internal sealed class TestJob : IDisposable
         }
         if (withBest)
         {
-            Best("long", 128, Long128);
-            Best("long", 256, long256 ?? Long256);
-            if (withShort) Best("short", 64, Short64);
+            Best(FactorKind.Long, 128, Long128);
+            Best(FactorKind.Long, 256, long256 ?? Long256);
+            if (withShort) Best(FactorKind.Short, 64, Short64);
         }
-        ValidationReport.Write(Dir.Validation,
+        new ValidationFile("test-job",
         [
-            Table("target 128", "long", 128, Long128),
-            Table("target 256", "long", 256, long256 ?? Long256),
-            Table("short 64", "short", 64, Short64),
-        ], "test-job");
+            Table("target 128", FactorKind.Long, 128, Long128),
+            Table("target 256", FactorKind.Long, 256, long256 ?? Long256),
+            Table("short 64", FactorKind.Short, 64, Short64),
+        ]).Write(Dir.Validation);
         new HistoryLog(Dir.History).Append(
         [
             Row("long", 128, 0, 30.0), Row("long", 128, 1, 27.5), Row("long", 256, 0, 40.0, abandoned: true),
@@ -70,24 +72,18 @@ internal sealed class TestJob : IDisposable
     public string Space { get; }
     public string File(string name) => _tmp.File(name);
 
-    private void Best(string kind, int length, FactorSet factors) =>
+    private void Best(FactorKind kind, int length, FactorSet factors) =>
         FactorFile.SaveJson(Dir.BestFile(kind, length), factors, new Dictionary<string, object?>
         {
-            ["stage"] = kind, ["target_length"] = length, ["original_length"] = L0, ["scale"] = (double)length / L0,
+            ["stage"] = kind.Text(), ["target_length"] = length, ["original_length"] = L0, ["scale"] = (double)length / L0,
             ["search_ppl"] = 100.0, ["job_id"] = "test-job",
         });
 
-    private static StageValidation Table(string stage, string kind, int length, FactorSet searched) => new()
-    {
-        Stage = stage, Kind = kind, Length = length, SearchSamples = 2, ValidationSamples = 4,
-        Rows =
-        [
-            new MethodScore { Method = "longrope (searched)", Lambda = searched.Lambda.ToArray(), NHat = searched.NHat, AttentionFactor = searched.AttentionFactor,
-                SearchNll = 4.0, SearchPpl = Math.Exp(4.0), ValidationNll = 4.25, ValidationPpl = Math.Exp(4.25), ValidationPerSampleNll = [4.2, 4.3] },
-            new MethodScore { Method = "none", Lambda = Enumerable.Repeat(1.0, 8).ToArray(), AttentionFactor = 1.0,
-                SearchNll = 4.5, SearchPpl = Math.Exp(4.5), ValidationNll = 4.75, ValidationPpl = Math.Exp(4.75), ValidationPerSampleNll = [4.7, 4.8] },
-        ],
-    };
+    private static ValidationTable Table(string stage, FactorKind kind, int length, FactorSet searched) => new(stage, kind, length, 2, 4,
+    [
+        new ValidationRow("longrope (searched)", searched.Lambda.ToArray(), searched.NHat, searched.AttentionFactor, 4.0, Math.Exp(4.0), 4.25, Math.Exp(4.25), [4.2, 4.3]),
+        new ValidationRow("none", Enumerable.Repeat(1.0, 8).ToArray(), 0, 1.0, 4.5, Math.Exp(4.5), 4.75, Math.Exp(4.75), [4.7, 4.8]),
+    ]);
 
     private static HistoryRow Row(string stage, int length, int generation, double ppl, bool abandoned = false) => new()
     {
@@ -213,6 +209,37 @@ public class ExportCommandTests
         (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "gguf", "--to", job.File("x"));
         Assert.Equal(ExitCodes.BadInput, exit);
         Assert.Contains("hf, csv, json, all", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unreadable_checkpoint_is_an_error_naming_it_not_a_default_seed()
+    {
+        // No seed in job.json: the seed comes from state.json, which must then be readable.
+        using var job = new TestJob(emptyTargets: true);
+        File.WriteAllText(job.Dir.State, "{ \"format\": 1, \"search\": ");
+        var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith($"error: {job.Dir.State}: ", stderr.Split('\n')[0], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(job.File("json")));
+    }
+
+    [Fact]
+    public void A_damaged_validation_file_is_an_error_naming_the_member()
+    {
+        using var job = new TestJob();
+        var text = File.ReadAllText(job.Dir.Validation);
+        File.WriteAllText(job.Dir.Validation, text.Replace("\"search_samples\": 2,", "", StringComparison.Ordinal));
+        var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.Equal(ExitCodes.BadInput, exit);
+        var first = stderr.Split('\n')[0];
+        Assert.StartsWith($"error: {job.Dir.Validation}: ", first, StringComparison.Ordinal);
+        Assert.Contains("search_samples", first, StringComparison.Ordinal);
+
+        File.WriteAllText(job.Dir.Validation, text.Replace("\"kind\": \"long\"", "\"kind\": \"longer\"", StringComparison.Ordinal));
+        (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith($"error: {job.Dir.Validation}: stages[0].kind: ", stderr.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("\"long\" or \"short\"", stderr.Split('\n')[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using LongRopeSearch.Engine;
 using LongRopeSearch.Model;
 using LongRopeSearch.Rope;
+using LongRopeSearch.Store;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -62,7 +63,7 @@ public class ExportHfFormulaTests
         var hf = Read(ExportHf(job, target));
         int length = int.Parse(target, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(length, hf.MaxPositions);
-        var best = FactorFile.Load(job.Dir.BestFile("long", length), 8);
+        var best = FactorFile.Load(job.Dir.BestFile(FactorKind.Long, length), 8);
 
         // Long sequences: the full target length.
         var table = RopeTable.Build(best, hf.Theta, hf.HeadDim, length);
@@ -78,7 +79,7 @@ public class ExportHfFormulaTests
         // whose attention factor is the 256 one (the 128 export reports the replacement, tested elsewhere).
         if (length == 256)
         {
-            var shortTable = RopeTable.Build(FactorFile.Load(job.Dir.BestFile("short", 64), 8), hf.Theta, hf.HeadDim, 64);
+            var shortTable = RopeTable.Build(FactorFile.Load(job.Dir.BestFile(FactorKind.Short, 64), 8), hf.Theta, hf.HeadDim, 64);
             for (int p = 0; p < 64; p += 3)
                 for (int i = 0; i < shortTable.Pairs; i++)
                     Assert.Equal(HfAngle(hf, 64, p, i).Cos, shortTable.Cos[p * shortTable.Pairs + i], 1e-6);
@@ -105,7 +106,7 @@ public class ExportHfFormulaTests
         int length = hf.MaxPositions;
         var evalJson = job.File("eval.json");
         var (exit, _, stderr) = TestJob.Cli("eval", "--model", TestJob.Model, "--data", RepoPaths.ValidationData, "--length", target,
-            "--samples", "4", "--factors", job.Dir.BestFile("long", length), "--threads", "2", "--json", evalJson);
+            "--samples", "4", "--factors", job.Dir.BestFile(FactorKind.Long, length), "--threads", "2", "--json", evalJson);
         Assert.True(exit == 0, stderr);
         double evalPpl = (double)JsonNode.Parse(File.ReadAllText(evalJson))!["ppl"]!;
 

@@ -44,6 +44,36 @@ public class ReportCommandTests
         Assert.True(exit == 0, stderr);
         Assert.Contains("0 evaluated, 27 from", stdout, StringComparison.Ordinal);
         Assert.Equal(cached, File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json")));
+
+        // The cache is keyed on contents, not paths: the job directory moved elsewhere keeps it...
+        var moved = job.File("elsewhere/deeper/job");
+        CopyDirectory(job.Dir.Root, moved);
+        (exit, stdout, stderr) = TestJob.Cli("report", "--out", moved, "--threads", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("0 evaluated, 27 from " + Path.Combine(moved, "sweep.json"), stdout, StringComparison.Ordinal);
+
+        // ...and validation documents edited in place (same path) discard it.
+        var validation = job.File("validation");
+        CopyDirectory(RepoPaths.ValidationData, validation);
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(moved, "job.json")))!.AsObject();
+        spec["validation"] = validation;
+        File.WriteAllText(Path.Combine(moved, "job.json"), spec.ToJsonString());
+        (exit, stdout, stderr) = TestJob.Cli("report", "--out", moved, "--threads", "2", "--lengths", "1x");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("0 evaluated, 9 from", stdout, StringComparison.Ordinal); // same bytes: same cache
+        var doc = Directory.GetFiles(validation).Order(StringComparer.Ordinal).First();
+        File.AppendAllText(doc, " edited");
+        (exit, stdout, stderr) = TestJob.Cli("report", "--out", moved, "--threads", "2", "--lengths", "1x");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("another model, validation data", stderr, StringComparison.Ordinal);
+        Assert.Contains("9 evaluated, 0 from", stdout, StringComparison.Ordinal);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class CheckpointGuardTests
         { "validation data", "validation_data" },
         { "space file", "space" },
         { "seed", "space" },
+        { "fingerprint scheme", "scheme" },
+        { "tokenizer file", "model" },
     };
 
     [Theory]
@@ -52,6 +54,20 @@ public sealed class CheckpointGuardTests
                 break;
             case "seed":
                 spec = spec with { Seed = 4 };
+                break;
+            case "fingerprint scheme":
+                // A checkpoint written before the model part hashed every file of the folder has no "scheme".
+                var old = JsonNode.Parse(File.ReadAllText(jobDir.State))!;
+                old["fingerprint"]!.AsObject().Remove("scheme");
+                File.WriteAllText(jobDir.State, old.ToJsonString());
+                break;
+            case "tokenizer file":
+                // Same weights and config, one more tokenizer file: what the folder holds besides the weights counts too.
+                var model = dir.File("model-with-tokenizer");
+                Directory.CreateDirectory(model);
+                foreach (var f in Directory.GetFiles(JobKit.Model)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+                File.WriteAllText(Path.Combine(model, "special_tokens_map.json"), "{}");
+                spec = spec with { Model = model };
                 break;
         }
         var stateBefore = File.ReadAllBytes(jobDir.State);

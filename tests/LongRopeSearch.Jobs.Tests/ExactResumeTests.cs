@@ -1,6 +1,7 @@
 using System.Globalization;
 using LongRopeSearch.Jobs.Tests.Kit;
 using LongRopeSearch.Store.History;
+using LongRopeSearch.Store.Validation;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -91,7 +92,7 @@ public sealed class ExactResumeTests
         var dir = new JobDirectory(output);
         var state = JobState.Load(dir.State);
         var onDisk = HistoryLog.ReadAll(dir.History);
-        Assert.Equal("running", state.Status);
+        Assert.Equal(JobPhase.Running, state.Status);
         Assert.False(JobLock.IsHeld(dir.Root), "the lock outlived the run");
         Assert.Equal(state.HistoryRowsCommitted, onDisk.Count);
         Assert.Equal(state.Evaluations, onDisk.Count + state.PendingRows.Count);
@@ -104,7 +105,7 @@ public sealed class ExactResumeTests
         Assert.True(state.PendingRows.Select(r => (r.Stage, r.TargetLength, r.Generation)).Distinct().Count() <= 1);
         // Validation tables so far: the reference's first ones, and validation.json lists exactly those.
         Assert.Equal(reference.State.Validations.Take(state.Validations.Count).Select(v => v.Stage), state.Validations.Select(v => v.Stage));
-        Assert.Equal(state.Validations.Select(v => v.Stage), ValidationReport.Read(dir.Validation).Select(v => v.Stage));
+        Assert.Equal(state.Validations.Select(v => v.Stage), (ValidationFile.Read(dir.Validation)?.Stages ?? []).Select(v => v.Stage));
         Assert.Empty(JobKit.TempFiles(dir.Root));
     }
 

@@ -1,5 +1,6 @@
 using LongRopeSearch.Jobs.Tests.Kit;
 using LongRopeSearch.Store.History;
+using LongRopeSearch.Store.Validation;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -43,12 +44,12 @@ public sealed class JobDirectoryRepairTests
         var reference = ReferenceJob.Value;
         using var dir = new TempDir();
         var output = dir.File(JobKit.JobId);
-        CopyDirectory(reference.Output, output);
+        JobKit.CopyDirectory(reference.Output, output);
         var jobDir = new JobDirectory(output);
         var state = JobState.Load(jobDir.State);
-        state.Status = "running";
+        state.Status = JobPhase.Running;
         state.Save(jobDir.State);
-        ValidationReport.Write(jobDir.Validation, state.Validations.Take(state.Validations.Count - 1).ToList(), JobKit.JobId);
+        new ValidationFile(JobKit.JobId, state.Validations.Take(state.Validations.Count - 1).ToList()).Write(jobDir.Validation);
 
         using var cts = new CancellationTokenSource();
         Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(reference.Spec with { Output = output }, cts));
@@ -75,12 +76,5 @@ public sealed class JobDirectoryRepairTests
         Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(spec, cts));
 
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(spec.Output));
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
     }
 }

@@ -84,6 +84,31 @@ public sealed class JobSpecTests
         Assert.Empty(JobSpec.Load(path).Targets);
     }
 
+    [Fact]
+    public void A_job_file_keeps_inputs_relative_to_its_directory_and_its_directory_as_output()
+    {
+        using var dir = new TempDir();
+        var spec = JobKit.NewJob(dir) with { Seed = 5 };
+        var jobDir = Directory.CreateDirectory(spec.Output).FullName;
+        var path = Path.Combine(jobDir, "job.json");
+        spec.SaveJobFile(path, jobDir);
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        Assert.False(saved.ContainsKey("output"));
+        Assert.Equal(Path.Combine("..", "space.json"), (string)saved["space"]!);
+        Assert.Equal(Path.GetRelativePath(jobDir, JobKit.Model), (string)saved["model"]!);
+        AssertSameSpec(spec, JobSpec.LoadJobFile(path, jobDir));
+
+        // Copied next to its space file elsewhere: the copy's own directory and space file.
+        var moved = dir.File("elsewhere/deeper/ref-job");
+        JobKit.CopyDirectory(jobDir, moved);
+        File.Copy(spec.Space, dir.File("elsewhere/deeper/space.json"));
+        var loaded = JobSpec.LoadJobFile(Path.Combine(moved, "job.json"), moved);
+        Assert.Equal(Path.GetFullPath(moved), loaded.Output);
+        Assert.Equal(Path.GetFullPath(dir.File("elsewhere/deeper/space.json")), loaded.Space);
+        // The model did not move: found where the directory was created.
+        Assert.Equal(Path.GetFullPath(JobKit.Model), loaded.Model);
+    }
+
     public static TheoryData<string> Inputs => ["model", "data", "validation", "space"];
 
     [Theory]

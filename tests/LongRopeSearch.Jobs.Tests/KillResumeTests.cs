@@ -42,7 +42,7 @@ public sealed partial class KillResumeTests(ITestOutputHelper output)
             long target = Math.Min(Math.Max(killAt[k], start + 1), reference.Total);
             using var cli = CliProcess.Start(dir.PathName, args);
             // ...and, when only validation is left, until its start-up cleaned the killed writers' temp files.
-            var reached = cli.WaitUntil(() => (JobStatus.TryLoad(jobDir.Status)?.Evaluations ?? 0) >= target
+            var reached = cli.WaitUntil(() => (JobStatus.Load(jobDir.Status)?.Evaluations ?? 0) >= target
                 && JobKit.TempFiles(jobDir.Root).All(t => TempOwner(t) == cli.Id), Patience);
             Assert.True(reached || cli.HasExited, $"no progress to {target} evaluations: {cli.Describe()}");
             Thread.Sleep(rng.Next(0, k == killAt.Count - 1 ? 60 : 25));

@@ -31,7 +31,7 @@ public sealed class WorkerTests
         var reason = File.ReadAllText(failed);
         Assert.Contains(Path.Combine(jobs, "no-such-model"), reason, StringComparison.Ordinal);
         Assert.Contains("no such", reason, StringComparison.Ordinal);
-        Assert.Equal([("a-bad", "failed"), ("b-good", "finished")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
+        Assert.Equal([("a-bad", JobPhase.Failed), ("b-good", JobPhase.Finished)], JobQueue.List(jobs).Select(e => (e.Name, e.Phase)));
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(Path.Combine(jobs, "out", JobKit.JobId)));
 
         // `status --jobs` shows both, the failed one pointing at its .failed file.
@@ -51,7 +51,7 @@ public sealed class WorkerTests
         using var dir = new TempDir();
         var stopped = JobKit.StoppedJob(dir, evaluations: 20);
         var jobDir = new JobDirectory(stopped.Output);
-        var before = JobStatus.TryLoad(jobDir.Status)!;
+        var before = JobStatus.Load(jobDir.Status)!;
         Assert.Equal("stopped", StatusTests.Row(StatusTests.Status("--out", jobDir.Root).Text, JobKit.JobId)[1]);
 
         // Dropped into a worker's queue with another seed: the checkpoint's fingerprint no longer matches, so the job
@@ -63,8 +63,8 @@ public sealed class WorkerTests
 
         var reason = File.ReadAllText(JobQueue.FailedMarker(specPath)).Trim();
         Assert.Contains("fingerprint.space", reason, StringComparison.Ordinal);
-        var after = JobStatus.TryLoad(jobDir.Status)!;
-        Assert.Equal("failed", after.State);
+        var after = JobStatus.Load(jobDir.Status)!;
+        Assert.Equal(JobPhase.Failed, after.State);
         Assert.Equal(reason, after.Error);
         // The progress of the last checkpoint stays readable.
         Assert.Equal((before.Stage, before.Generation, before.Evaluations, before.BestPpl), (after.Stage, after.Generation, after.Evaluations, after.BestPpl));
@@ -87,16 +87,16 @@ public sealed class WorkerTests
 
         using (var worker = CliProcess.Start(dir.PathName, "worker", "--jobs", jobs, "--exit-when-idle"))
         {
-            Assert.True(worker.WaitUntil(() => (JobStatus.TryLoad(jobDir.Status)?.Evaluations ?? 0) >= 40, Patience), "no progress: " + worker.Describe());
+            Assert.True(worker.WaitUntil(() => (JobStatus.Load(jobDir.Status)?.Evaluations ?? 0) >= 40, Patience), "no progress: " + worker.Describe());
             worker.Terminate();
             Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(10)), "the worker did not stop within 10 s of SIGTERM: " + worker.Describe());
             Assert.True(worker.ExitCode == 0, worker.Describe());
             Assert.Contains("stopped at an evaluation boundary", worker.Stderr + worker.Stdout, StringComparison.Ordinal);
         }
         var state = JobState.Load(jobDir.State);
-        Assert.Equal("running", state.Status);
+        Assert.Equal(JobPhase.Running, state.Status);
         Assert.InRange(state.Evaluations, 40, reference.Total - 1);
-        Assert.Equal([("b-good", "stopped")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
+        Assert.Equal([("b-good", JobPhase.Stopped)], JobQueue.List(jobs).Select(e => (e.Name, e.Phase)));
         ExactResumeTests.AssertCheckpointIsAPrefixOfTheReference(jobDir.Root, reference);
 
         using (var again = CliProcess.Start(dir.PathName, "worker", "--jobs", jobs, "--exit-when-idle"))
@@ -104,7 +104,7 @@ public sealed class WorkerTests
             Assert.True(again.WaitForExit(Patience), "the restarted worker did not finish: " + again.Describe());
             Assert.True(again.ExitCode == 0, again.Describe());
         }
-        Assert.Equal([("b-good", "finished")], JobQueue.List(jobs).Select(e => (e.Name, e.QueueState)));
+        Assert.Equal([("b-good", JobPhase.Finished)], JobQueue.List(jobs).Select(e => (e.Name, e.Phase)));
         JobSnapshot.AssertSame(reference.Snapshot, JobSnapshot.Take(jobDir.Root));
     }
 

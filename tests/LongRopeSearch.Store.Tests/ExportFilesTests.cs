@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.Rope;
 using LongRopeSearch.Store.Exports;
+using LongRopeSearch.Store.Validation;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -30,10 +31,10 @@ public class ExportFilesTests
     public void Json_export_is_a_factor_file_with_the_context_beside_it()
     {
         using var dir = new TempDir();
-        var table = new ValidationTable("target 256", "long", 256, 2, 4,
+        var table = new ValidationTable("target 256", FactorKind.Long, 256, 2, 4,
         [
-            new ValidationRow("longrope (searched)", LongSet.Lambda, 0, LongSet.AttentionFactor, 11.5, 12.25),
-            new ValidationRow("pi", [4.0, 4.0, 4.0, 4.0], 0, 1.0, 13.0, 14.5),
+            new ValidationRow("longrope (searched)", LongSet.Lambda, 0, LongSet.AttentionFactor, Math.Log(11.5), 11.5, Math.Log(12.25), 12.25, [Math.Log(12.0), Math.Log(12.5)]),
+            new ValidationRow("pi", [4.0, 4.0, 4.0, 4.0], 0, 1.0, Math.Log(13.0), 13.0, Math.Log(14.5), 14.5, [Math.Log(14.0), Math.Log(15.0)]),
         ]);
         var input = new JsonExportInput
         {
@@ -81,7 +82,7 @@ public class ExportFilesTests
         foreach (var name in new[] { "long-256.json", "long-128.json", "short-64.json", "notes.json", "long-x.json" })
             File.WriteAllText(Path.Combine(best, name), "{}");
         var files = BestFactorFiles.List(best);
-        Assert.Equal([("long", 128), ("long", 256), ("short", 64)], files.Select(f => (f.Kind, f.Length)).ToArray());
+        Assert.Equal([(FactorKind.Long, 128), (FactorKind.Long, 256), (FactorKind.Short, 64)], files.Select(f => (f.Kind, f.Length)).ToArray());
         Assert.Equal(256, BestFactorFiles.SelectLong(files, null, dir.PathName).Length);
         Assert.Equal(128, BestFactorFiles.SelectLong(files, 128, dir.PathName).Length);
         Assert.Equal(64, BestFactorFiles.SelectShort(files)!.Length);

@@ -3,6 +3,7 @@ using LongRopeSearch.Rope;
 using LongRopeSearch.Store.Exports;
 using LongRopeSearch.Store.History;
 using LongRopeSearch.Store.Reports;
+using LongRopeSearch.Store.Validation;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -65,10 +66,10 @@ public class ReportHtmlTests
         Factors = [new FactorCurve("longrope L=256", true, [1.0, 2.5, 4.0]), new FactorCurve("pi s=4", false, [4.0, 4.0, 4.0])],
         Validation =
         [
-            new ValidationTable("target 256", "long", 256, 2, 4,
+            new ValidationTable("target 256", FactorKind.Long, 256, 2, 4,
             [
-                new ValidationRow("longrope (searched)", [1.0, 2.5, 4.0], 0, 1.1547, 12.3456, 13.5791),
-                new ValidationRow("ntk", [1.0, 2.0, 4.0], 0, 1.0, 15.0, 13.0001),
+                new ValidationRow("longrope (searched)", [1.0, 2.5, 4.0], 0, 1.1547, Math.Log(12.3456), 12.3456, Math.Log(13.5791), 13.5791, [2.6, 2.62]),
+                new ValidationRow("ntk", [1.0, 2.0, 4.0], 0, 1.0, Math.Log(15.0), 15.0, Math.Log(13.0001), 13.0001, [2.55, 2.58]),
             ]),
         ],
         Notes = ["length 512 skipped: not enough documents"],
@@ -161,7 +162,15 @@ public class ReportHtmlTests
 
         File.WriteAllText(path, "{ broken");
         Assert.Equal(0, SweepCache.Load(path, "model=a", out discarded).Count);
-        Assert.Contains("could not be read", discarded, StringComparison.Ordinal);
+        Assert.StartsWith(path + ": expected a sweep cache", discarded, StringComparison.Ordinal);
+        Assert.Contains("(line 1, byte 3)", discarded, StringComparison.Ordinal);
+        Assert.EndsWith("the sweep is recomputed", discarded, StringComparison.Ordinal);
+
+        // A damaged entry (a member missing) is named too, and the cache discarded as a whole.
+        cache.Save();
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"mean_nll\"", "\"mean_nl\"", StringComparison.Ordinal));
+        Assert.Equal(0, SweepCache.Load(path, "model=a", out discarded).Count);
+        Assert.Contains("mean_nll", discarded, StringComparison.Ordinal);
     }
 
     private static string Section(string html, string id)

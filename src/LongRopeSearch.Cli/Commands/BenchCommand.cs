@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace LongRopeSearch.Cli.Commands;
 
 /// <summary>
-/// `longrope bench`: eval tokens/s, GFLOP/s and peak memory at several lengths on a checkpoint, and GEMM GFLOP/s on
+/// `longrope bench`: eval tokens/s, GFLOP/s and peak memory at several lengths on a model folder, and GEMM GFLOP/s on
 /// 7B-layer shapes; a table on stdout and the numbers in a JSON file. tools/bench.sh runs it beside PyTorch.
 /// </summary>
 internal static class BenchCommand
@@ -37,7 +37,7 @@ internal static class BenchCommand
                 GemmRows = Math.Max(0, parse.GetValue(gemmRows)),
                 Threads = parse.GetValue(threads),
             };
-            var result = EngineBenchmark.Run(parse.GetValue(model)!, folder.Weights, docs, options, line => Console.Error.WriteLine(line));
+            var result = EngineBenchmark.Run(parse.GetValue(model)!, folder.Weights, docs, options, parse.InvocationConfiguration.Error.WriteLine);
             var output = parse.InvocationConfiguration.Output;
             var t = new Table().AddColumns("length", "tokens/s", "GFLOP/s", "peak memory MiB", "mean NLL");
             foreach (var l in result.Lengths)

@@ -37,7 +37,7 @@ internal static class EvalCommand
                 parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(length)!, parse.GetValue(samples),
                 parse.GetValue(factors), parse.GetValue(method), parse.GetValue(scale), parse.GetValue(json),
                 EngineChoice.Parse(parse.GetValue(engine)!, parse.GetValue(threads)));
-            return Task.FromResult(Run(request, parse.InvocationConfiguration.Output, ct));
+            return Task.FromResult(Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         });
         return cmd;
     }
@@ -45,7 +45,7 @@ internal static class EvalCommand
     internal sealed record EvalRequest(
         string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, ForwardPassOptions Forward);
 
-    internal static int Run(EvalRequest r, TextWriter output, CancellationToken ct)
+    internal static int Run(EvalRequest r, TextWriter output, TextWriter error, CancellationToken ct)
     {
         if (r.FactorsFile is not null && r.Method is not null)
             throw new InputException("--factors/--method", "", "one of --factors FILE or --method NAME, not both");
@@ -63,7 +63,7 @@ internal static class EvalCommand
             var factors = FactorSource.Resolve(r.FactorsFile, r.Method, r.Scale, config, L);
             var set = SampleSet.Load(r.Data, L, r.Samples, model.Tokenizer, "--samples");
             var sw = Stopwatch.StartNew();
-            var bar = new ConsoleProgress($"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
+            var bar = new ConsoleProgress(error, $"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
             var result = scorer.Evaluate(set, factors.Factors, null, ct,
                 new InlineProgress<EvalProgress>(p => bar.Report(p.TokensDone, $"sample {p.SamplesDone}/{p.SampleCount}")));
             bar.Finish();

@@ -4,8 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.Jobs;
-using LongRopeSearch.Model;
 using LongRopeSearch.Rope;
+using LongRopeSearch.Store;
 using LongRopeSearch.Store.Exports;
 
 namespace LongRopeSearch.Cli.Commands;
@@ -40,17 +40,18 @@ internal static class ExportCommand
     {
         var fmt = format.Trim().ToLowerInvariant();
         if (!Formats.Contains(fmt)) throw new InputException("--format", "", "one of " + string.Join(", ", Formats), $"\"{format}\"");
-        var job = JobOutputs.Open(outDir);
+        var context = JobContext.Open(outDir);
+        var job = JobResults.Read(context);
         int? target = targetText is null ? null : LengthText.Parse(targetText, "--target", job.OriginalLength);
         var chosen = job.Select(target);
-        var destination = Path.GetFullPath(to ?? job.Dir.Exports);
+        var destination = Path.GetFullPath(to ?? Path.Combine(context.Store.Location, "exports"));
 
         // Build everything before writing anything, so a refusal (n̂, lengths) leaves no half export behind.
         var warnings = new List<string>();
         HfExport? hf = null;
         if (fmt is "hf" or "all")
         {
-            hf = HfConfigExport.Build(job.RawModelConfig, job.Dir.Root, chosen.Long, chosen.Short, job.OriginalLength, chosen.Target, allowNHat);
+            hf = HfConfigExport.Build(job.RawModelConfig, context.Store.Location, chosen.Long, chosen.Short, job.OriginalLength, chosen.Target, allowNHat);
             warnings.AddRange(hf.Warnings);
         }
         JsonObject? json = fmt is "json" or "all" ? LongRopeJsonExport.Build(JsonInput(job, chosen, warnings)) : null;
@@ -89,22 +90,22 @@ internal static class ExportCommand
         return ExitCodes.Ok;
     }
 
-    private static JsonExportInput JsonInput(JobOutputs job, JobOutputs.Chosen chosen, List<string> warnings)
+    private static JsonExportInput JsonInput(JobResults job, JobResults.Chosen chosen, List<string> warnings)
     {
+        var spec = job.Job.Spec;
         JsonNode? space = null;
         try
         {
-            space = JsonNode.Parse(File.ReadAllText(job.Spec.Space));
+            space = JsonNode.Parse(File.ReadAllText(spec.Space));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            warnings.Add($"the search-space file {job.Spec.Space} could not be read ({e.Message}); the json export records its path only");
+            // The json export records the space's content as provenance; the factors do not depend on it.
+            warnings.Add($"the search-space file {spec.Space} could not be read ({e.Message}); the json export records its path only");
         }
-        ulong? seed = job.Spec.Seed ?? job.StateSeed();
-        if (seed is null && space?["seed"] is JsonValue v && v.TryGetValue<ulong>(out var spaceSeed)) seed = spaceSeed;
         return new JsonExportInput
         {
-            JobId = job.Spec.Id,
+            JobId = spec.Id,
             Long = chosen.Long,
             Short = chosen.Short,
             TargetLength = chosen.Target,
@@ -112,88 +113,13 @@ internal static class ExportCommand
             ShortLength = chosen.ShortFile?.Length,
             LongSource = chosen.LongFile.Path,
             ShortSource = chosen.ShortFile?.Path,
-            ModelPath = job.Spec.Model,
+            ModelPath = spec.Model,
             ModelConfig = job.RawModelConfig,
-            Validation = job.Validation.FirstOrDefault(t => t.Kind == "long" && t.Length == chosen.Target),
-            ShortValidation = chosen.ShortFile is { } s ? job.Validation.FirstOrDefault(t => t.Kind == "short" && t.Length == s.Length) : null,
-            SpacePath = job.Spec.Space,
+            Validation = job.TableOf(FactorKind.Long, chosen.Target),
+            ShortValidation = chosen.ShortFile is { } s ? job.TableOf(FactorKind.Short, s.Length) : null,
+            SpacePath = spec.Space,
             Space = space,
-            Seed = seed,
+            Seed = job.Seed(),
         };
-    }
-}
-
-/// <summary>
-/// What export and report read from a job's output directory: the spec, the model's config (raw and validated),
-/// the best factor files and the validation tables.
-/// </summary>
-internal sealed class JobOutputs
-{
-    private JobOutputs(JobDirectory dir, JobSpec spec, JsonObject raw, ModelConfig config, IReadOnlyList<BestFactorFile> best, IReadOnlyList<ValidationTable> validation)
-    {
-        Dir = dir;
-        Spec = spec;
-        RawModelConfig = raw;
-        ModelConfig = config;
-        Best = best;
-        Validation = validation;
-    }
-
-    public JobDirectory Dir { get; }
-    public JobSpec Spec { get; }
-    public JsonObject RawModelConfig { get; }
-    public ModelConfig ModelConfig { get; }
-    public IReadOnlyList<BestFactorFile> Best { get; }
-    public IReadOnlyList<ValidationTable> Validation { get; }
-    public int OriginalLength => ModelConfig.OriginalMaxPositionEmbeddings;
-
-    /// <summary>A target's long factors and the job's short factors, loaded and checked against the model.</summary>
-    public sealed record Chosen(int Target, BestFactorFile LongFile, FactorSet Long, BestFactorFile? ShortFile, FactorSet? Short);
-
-    public static JobOutputs Open(string outDir)
-    {
-        var dir = new JobDirectory(outDir);
-        if (!File.Exists(dir.Spec))
-            throw new InputException(dir.Root, "job.json", "a job output directory written by `longrope search` (job.json, best/*.json)", "no job.json");
-        var spec = JobSpec.Load(dir.Spec);
-        var configPath = Path.Combine(spec.Model, "config.json");
-        var raw = HfConfigExport.LoadModelConfig(configPath);
-        var config = Model.ModelConfig.Load(configPath);
-        var validation = ValidationReport.Read(dir.Validation)
-            .Select(s => new ValidationTable(s.Stage, s.Kind, s.Length, s.SearchSamples, s.ValidationSamples,
-                s.Rows.Select(r => new ValidationRow(r.Method, r.Lambda, r.NHat, r.AttentionFactor, r.SearchPpl, r.ValidationPpl)).ToList()))
-            .ToList();
-        return new JobOutputs(dir, spec, raw, config, BestFactorFiles.List(dir.BestDir), validation);
-    }
-
-    /// <summary>The long factors of <paramref name="target"/> (default: the largest searched) and the short factors.</summary>
-    public Chosen Select(int? target)
-    {
-        var longFile = BestFactorFiles.SelectLong(Best, target, Dir.Root);
-        var shortFile = BestFactorFiles.SelectShort(Best);
-        return new Chosen(longFile.Length, longFile, Load(longFile), shortFile, shortFile is null ? null : Load(shortFile));
-    }
-
-    /// <summary>Reads a best file, checking it was searched for this model's L0 (a job pointed at another model fails here).</summary>
-    public FactorSet Load(BestFactorFile file)
-    {
-        var factors = FactorFile.Load(file.Path, ModelConfig.RotaryPairs);
-        if (BestFactorFiles.IntField(BestFactorFiles.ReadFields(file.Path), "original_length") is { } l0 && l0 != OriginalLength)
-            throw new InputException(file.Path, "original_length", $"{OriginalLength}, the trained context of {Spec.Model}", l0.ToString(CultureInfo.InvariantCulture));
-        return factors;
-    }
-
-    /// <summary>The seed recorded in state.json, or null when there is no readable checkpoint.</summary>
-    public ulong? StateSeed()
-    {
-        if (!File.Exists(Dir.State)) return null;
-        try
-        {
-            return JobState.Load(Dir.State).Search.Seed;
-        }
-        catch (InputException)
-        {
-            return null;
-        }
     }
 }

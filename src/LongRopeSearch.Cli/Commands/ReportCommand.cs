@@ -1,15 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using LongRopeSearch.Cli.Terminal;
 using LongRopeSearch.Core;
 using LongRopeSearch.Engine;
 using LongRopeSearch.Jobs;
-using LongRopeSearch.Model;
-using LongRopeSearch.Rope;
-using LongRopeSearch.Search;
 using LongRopeSearch.Store.Exports;
-using LongRopeSearch.Store.History;
+using LongRopeSearch.Store;
 using LongRopeSearch.Store.Reports;
 
 namespace LongRopeSearch.Cli.Commands;
@@ -21,8 +17,6 @@ namespace LongRopeSearch.Cli.Commands;
 /// </summary>
 internal static class ReportCommand
 {
-    public const string SweepFile = "sweep.json";
-
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Output directory of the job to report on.", DefaultValueFactory = _ => SearchCommand.DefaultOut };
@@ -37,11 +31,12 @@ internal static class ReportCommand
 
     internal static int Run(string outDir, string? lengthsText, ForwardPassOptions forwardOptions, TextWriter output, TextWriter error, CancellationToken ct)
     {
-        var job = JobOutputs.Open(outDir);
-        var config = job.ModelConfig;
+        var context = JobContext.Open(outDir);
+        var job = JobResults.Read(context);
+        var paths = new JobDirectory(context.Store.Location);
         int l0 = job.OriginalLength;
-        int maxTarget = BestFactorFiles.SelectLong(job.Best, null, job.Dir.Root).Length; // no best file yet: a clear error
-        var longs = job.Best.Where(f => f.Kind == "long").ToList();
+        int maxTarget = BestFactorFiles.SelectLong(job.Best, null, context.Store.Location).Length; // no best file yet: a clear error
+        var longs = job.Best.Where(f => f.Kind == FactorKind.Long).ToList();
         var shortFile = BestFactorFiles.SelectShort(job.Best);
         var lengths = lengthsText is null
             ? ReportSweep.DefaultLengths(l0, maxTarget)
@@ -49,14 +44,11 @@ internal static class ReportCommand
 
         var searched = longs.Select(f => (Name: string.Create(CultureInfo.InvariantCulture, $"longrope L={f.Length}"), Factors: job.Load(f))).ToList();
         if (shortFile is not null) searched.Add((string.Create(CultureInfo.InvariantCulture, $"longrope short L={shortFile.Length}"), job.Load(shortFile)));
-        var geometry = new RopeGeometry(config.HeadDim, config.RopeTheta, l0);
-        var methods = ReportSweep.Methods(searched, geometry, (double)maxTarget / l0);
+        var methods = ReportSweep.Methods(searched, context.Geometry, (double)maxTarget / l0);
         int samples = SweepSamples(job);
 
         var notes = new List<string>();
-        var context = string.Create(CultureInfo.InvariantCulture,
-            $"model={job.Spec.Model};validation={job.Spec.Validation};samples={samples};engine={forwardOptions.Kind}");
-        var cache = SweepCache.Load(Path.Combine(job.Dir.Root, SweepFile), context, out var discarded);
+        var cache = SweepCache.Load(paths.Sweep, ReportSweep.CacheContext(context, samples, forwardOptions.Kind), out var discarded);
         if (discarded is not null)
         {
             error.WriteLine($"warning: {discarded}");
@@ -64,17 +56,16 @@ internal static class ReportCommand
         }
 
         SweepOutcome sweep;
-        using (var folder = ModelFolder.Open(job.Spec.Model))
-        using (var scorer = new PerplexityScorer(folder.Weights, forwardOptions))
+        using (var engine = context.OpenEngine(forwardOptions))
         {
             ConsoleProgress? bar = null;
             var progress = new InlineProgress<SweepProgress>(p =>
             {
-                bar ??= new ConsoleProgress("report sweep", p.TokensTotal, "tok");
+                bar ??= new ConsoleProgress(error, "report sweep", p.TokensTotal, "tok");
                 bar.Report(p.TokensDone, string.Create(CultureInfo.InvariantCulture,
                     $"eval {Math.Min(p.EvaluationsDone + 1, p.EvaluationsTotal)}/{p.EvaluationsTotal}: {p.Method} at {p.Length}"));
             });
-            sweep = new ReportSweep(scorer, folder.Tokenizer, job.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
+            sweep = new ReportSweep(engine.Evaluator, context.Tokenizer, context.Spec.Validation, samples, cache).Run(methods, lengths, progress, ct);
             bar?.Finish();
         }
         notes.AddRange(sweep.Notes);
@@ -82,25 +73,25 @@ internal static class ReportCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sweep: {methods.Count} factor sets × {lengths.Count} lengths on {samples} validation samples: {sweep.Evaluated} evaluated, {sweep.Cached} from {cache.Path}"));
 
-        var history = HistoryDigest.From(HistoryLog.ReadAll(job.Dir.History));
+        var history = HistoryDigest.From(context.Store.ReadHistory());
         var data = new ReportData
         {
-            JobId = job.Spec.Id,
-            ModelPath = job.Spec.Model,
+            JobId = context.Id,
+            ModelPath = context.Spec.Model,
             OriginalLength = l0,
             Targets = longs.Select(f => f.Length).ToList(),
             ShortLength = shortFile?.Length,
-            Status = Status(job.Dir),
+            Status = JobOverview.Of(context.Store).Phase.Text(),
             SweepSamples = samples,
-            ValidationPath = job.Spec.Validation,
+            ValidationPath = context.Spec.Validation,
             History = history,
             Sweep = sweep.Series,
             Factors = methods.Select(m => new FactorCurve(m.Name, m.Searched, m.Factors.Lambda)).ToList(),
             Validation = job.Validation,
             Notes = notes,
         };
-        AtomicFile.WriteAllText(job.Dir.Report, HtmlReport.Render(data));
-        output.WriteLine($"wrote {job.Dir.Report}");
+        AtomicFile.WriteAllText(paths.Report, HtmlReport.Render(data));
+        output.WriteLine($"wrote {paths.Report}");
         return ExitCodes.Ok;
     }
 
@@ -108,30 +99,10 @@ internal static class ReportCommand
     /// Validation samples per length: the count the job's own validation tables used (so the sweep's numbers at a
     /// target length match validation.json), else what the job would use (validation_samples, or 2 × the space's).
     /// </summary>
-    private static int SweepSamples(JobOutputs job)
+    private static int SweepSamples(JobResults job)
     {
-        if (job.Validation.Where(t => t.Kind == "long").OrderByDescending(t => t.Length).FirstOrDefault() is { } largest)
+        if (job.Validation.Where(t => t.Kind == FactorKind.Long).OrderByDescending(t => t.Length).FirstOrDefault() is { } largest)
             return largest.ValidationSamples;
-        if (job.Spec.ValidationSamples is { } v) return v;
-        try
-        {
-            return 2 * SearchSpaceFile.Load(job.Spec.Space, job.ModelConfig.RotaryPairs, job.OriginalLength).Evolution.Samples;
-        }
-        catch (InputException e)
-        {
-            throw new InputException(job.Dir.Root, "validation samples", "validation.json, job.json validation_samples or a readable search-space file to know how many samples to score", e.Message, e);
-        }
-    }
-
-    private static string? Status(JobDirectory dir)
-    {
-        try
-        {
-            return File.Exists(dir.Status) ? (string?)JsonNode.Parse(File.ReadAllText(dir.Status))?["state"] : null;
-        }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException)
-        {
-            return null;
-        }
+        return job.Job.ValidationSamples;
     }
 }

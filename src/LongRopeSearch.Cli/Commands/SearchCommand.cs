@@ -5,6 +5,7 @@ using LongRopeSearch.Core;
 using LongRopeSearch.Jobs;
 using LongRopeSearch.Rope;
 using LongRopeSearch.Search;
+using LongRopeSearch.Store.Validation;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -12,8 +13,8 @@ namespace LongRopeSearch.Cli.Commands;
 
 /// <summary>
 /// `longrope search`: a LongRoPE search in the foreground, with every default pointing at what ships in the repo.
-/// `longrope resume --out DIR` continues a stopped or killed one. Both run the same <see cref="JobRunner"/> as the
-/// hosted worker.
+/// `longrope resume --out DIR` continues a stopped or killed one, in DIR wherever it was copied or moved. Both run
+/// the same <see cref="JobRunner"/> as the hosted worker.
 /// </summary>
 internal static class SearchCommand
 {
@@ -53,50 +54,41 @@ internal static class SearchCommand
                 Threads = parse.GetValue(threads),
                 ValidationSamples = parse.GetValue(validationSamples),
             };
-            if (File.Exists(new JobDirectory(outDir).State))
-            {
-                if (!SameJob(JobSpec.Load(new JobDirectory(outDir).Spec), spec))
-                    throw new InputException(outDir, "job.json", "an empty output directory, or the same job (use `longrope resume --out " + outDir + "` to continue it)", "a different job's checkpoint");
-            }
-            return RunJob(spec, parse.InvocationConfiguration.Output);
+            var store = new FileJobStore(outDir);
+            if (store.HasState && store.LoadSpec() is { } existing && !existing.SameJobAs(spec))
+                throw new InputException(outDir, "job.json", "an empty output directory, or the same job (use `longrope resume --out " + outDir + "` to continue it)", "a different job's checkpoint");
+            var job = new JobContext(store, spec) { TargetsSource = "--targets" };
+            return RunJob(job, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return cmd;
     }
 
-    private static readonly string[] NoTargets = [];
-
-    /// <summary>
-    /// The same job apart from the thread count. Record equality compares the target lists by reference, so both
-    /// sides get one shared empty list and the targets are compared element by element.
-    /// </summary>
-    private static bool SameJob(JobSpec a, JobSpec b) =>
-        a with { Threads = null, Targets = NoTargets } == b with { Threads = null, Targets = NoTargets }
-        && a.Targets.SequenceEqual(b.Targets);
-
     public static Command CreateResume()
     {
-        var output = new Option<string>("--out") { Description = "Output directory of the job to continue.", DefaultValueFactory = _ => DefaultOut };
+        var output = new Option<string>("--out") { Description = "Output directory of the job to continue (it works on this directory, wherever it was moved).", DefaultValueFactory = _ => DefaultOut };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: as the job was started)." };
         var cmd = new Command("resume", "Continue a stopped or killed search from its checkpoint.") { output, threads };
         cmd.SetAction(parse =>
         {
-            var dir = new JobDirectory(parse.GetValue(output)!);
-            if (!File.Exists(dir.Spec)) throw new InputException(dir.Root, "job.json", "a job output directory (job.json and state.json)", "no job.json");
-            var spec = JobSpec.Load(dir.Spec);
-            if (parse.GetValue(threads) is { } t) spec = spec with { Threads = t };
-            return RunJob(spec, parse.InvocationConfiguration.Output);
+            var job = JobContext.Open(parse.GetValue(output)!);
+            if (parse.GetValue(threads) is { } t) job = new JobContext(job.Store, job.Spec with { Threads = t });
+            return RunJob(job, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return cmd;
     }
 
-    internal static int RunJob(JobSpec spec, TextWriter output)
+    /// <summary>
+    /// Runs the job in the foreground. Exit codes: 0 finished, 130 stopped by Ctrl-C / SIGTERM (the checkpoint is on
+    /// disk; `resume` continues), 2 bad input, 1 any other failure — so a script can tell finished from stopped.
+    /// </summary>
+    internal static int RunJob(JobContext job, TextWriter output, TextWriter error)
     {
-        using var signal = new ShutdownSignal();
+        using var signal = new ShutdownSignal(error);
         using var logging = CliLogging.Create();
         var log = logging.CreateLogger("search");
         // The clock starts now, so the first rate is not one evaluation over a few microseconds.
-        var bar = new ConsoleProgress("search", 0, "evals");
-        var runner = new JobRunner(spec, log, new InlineProgress<SearchProgress>(p =>
+        var bar = new ConsoleProgress(error, "search", 0, "evals");
+        var runner = new JobRunner(job, log, new InlineProgress<SearchProgress>(p =>
         {
             bar.Total = p.EvaluationsPlanned;
             bar.Baseline ??= p.EvaluationsDone - 1;
@@ -108,20 +100,20 @@ internal static class SearchCommand
             bar.Finish();
             output.WriteLine();
             output.WriteLine($"{table.Stage}: {table.SearchSamples} search samples, {table.ValidationSamples} validation samples");
-            Render.Write(output, ValidationTable(table));
+            Render.Write(output, Widget(table));
         };
         var outcome = runner.Run(signal.Token);
         bar.Finish();
         if (outcome == JobOutcome.Cancelled)
         {
-            output.WriteLine($"stopped; continue with: longrope resume --out {spec.Output}");
-            return ExitCodes.Ok;
+            output.WriteLine($"stopped; continue with: longrope resume --out {job.Store.Location}");
+            return ExitCodes.Cancelled;
         }
-        output.WriteLine($"done: results in {spec.Output} (best/*.json, validation.json, history.parquet)");
+        output.WriteLine($"done: results in {job.Store.Location} (best/*.json, validation.json, history.parquet)");
         return ExitCodes.Ok;
     }
 
-    internal static Table ValidationTable(StageValidation t)
+    internal static Table Widget(ValidationTable t)
     {
         var table = new Table().AddColumns("method", "λ min..median..max", "n̂", "attn", "search ppl", "validation ppl");
         foreach (var r in t.Rows)

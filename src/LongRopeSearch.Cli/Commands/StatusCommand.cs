@@ -7,7 +7,11 @@ using Spectre.Console;
 
 namespace LongRopeSearch.Cli.Commands;
 
-/// <summary>`longrope status`: state, stage, generation, evaluations, best ppl, rate and ETA of one job or of a worker's jobs.</summary>
+/// <summary>
+/// `longrope status`: state, stage, generation, evaluations, best ppl, rate and ETA of one job or of a worker's jobs,
+/// as <see cref="JobOverview"/> concludes them. A job whose checkpoint or status file cannot be read is shown as
+/// such, and the command then exits 2 with one line per unreadable file.
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create()
@@ -17,44 +21,43 @@ internal static class StatusCommand
         var cmd = new Command("status", "Show the progress of jobs.") { jobs, output };
         cmd.SetAction(parse =>
         {
-            var rows = new List<(string Name, string Dir, string? Queue)>();
+            var rows = new List<(string Name, JobPhase Phase, JobOverview? Overview, string? Note)>();
             if (parse.GetValue(jobs) is { } jobsDir)
             {
                 if (!Directory.Exists(jobsDir)) throw new InputException("--jobs", "", "an existing jobs directory", jobsDir);
                 foreach (var entry in JobQueue.List(jobsDir))
-                    rows.Add((entry.Name, entry.Output ?? "", entry.QueueState));
+                    rows.Add((entry.Name, entry.Phase, entry.Overview, entry.Marked ? "see the .failed file" : entry.Note));
             }
             else
             {
                 var dir = parse.GetValue(output) ?? SearchCommand.DefaultOut;
                 if (!Directory.Exists(dir)) throw new InputException("--out", "", "an existing job output directory", dir);
-                rows.Add((Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')), dir, null));
+                var overview = JobOverview.Of(new FileJobStore(dir));
+                rows.Add((Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')), overview.Phase, overview, overview.Note));
             }
             Render.Write(parse.InvocationConfiguration.Output, Table(rows));
-            return ExitCodes.Ok;
+            var problems = rows.Select(r => r.Overview?.Problem).OfType<InputException>().ToList();
+            foreach (var p in problems) parse.InvocationConfiguration.Error.WriteLine($"error: {p.Message}");
+            return problems.Count > 0 ? ExitCodes.BadInput : ExitCodes.Ok;
         });
         return cmd;
     }
 
-    private static Table Table(List<(string Name, string Dir, string? Queue)> rows)
+    private static Table Table(List<(string Name, JobPhase Phase, JobOverview? Overview, string? Note)> rows)
     {
         var t = new Table().AddColumns("job", "state", "stage", "generation", "evaluations", "best ppl", "rate", "ETA", "note");
-        foreach (var (name, dirPath, queue) in rows)
+        foreach (var (name, phase, overview, note) in rows)
         {
-            var dir = new JobDirectory(dirPath.Length == 0 ? "." : dirPath);
-            var s = dirPath.Length == 0 ? null : JobStatus.TryLoad(dir.Status);
-            var running = dirPath.Length > 0 && JobLock.IsHeld(dir.Root);
-            var state = s is null ? queue ?? "not started" : running ? "running" : s.State == "running" ? "stopped" : s.State;
-            if (queue is "failed") state = "failed";
+            var s = overview?.Progress;
             string F(double? v, string fmt) => v is { } x ? x.ToString(fmt, CultureInfo.InvariantCulture) : "-";
             t.AddRow(
-                Markup.Escape(name), state, Markup.Escape(s?.Stage ?? "-"),
+                Markup.Escape(name), phase.Text(), Markup.Escape(s?.Stage ?? "-"),
                 s is null ? "-" : $"{s.Generation}/{s.Generations}",
                 s is null ? "-" : $"{s.Evaluations}/{s.EvaluationsPlanned}",
                 F(s?.BestPpl, "0.####"),
                 s?.EvaluationsPerSecond is { } r ? F(r, "0.###") + " evals/s" : "-",
-                s?.EtaSeconds is { } e && state is "running" or "stopped" ? TimeSpan.FromSeconds(e).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture) : "-",
-                Markup.Escape(s?.Error ?? (queue is "failed" ? "see the .failed file" : "")));
+                s?.EtaSeconds is { } e && (phase == JobPhase.Running || phase.IsResumable()) ? TimeSpan.FromSeconds(e).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture) : "-",
+                Markup.Escape(note ?? ""));
         }
         return t;
     }

@@ -20,7 +20,7 @@ internal static class WorkerCommand
         var jobs = new Option<string?>("--jobs") { Description = "Jobs directory (default: config Worker:Jobs, else ./jobs)." };
         var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit when no job is left instead of waiting for new ones." };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "Seconds to wait for the running evaluation to finish on SIGTERM.", DefaultValueFactory = _ => 3600 };
-        var cmd = new Command("worker", "Run queued jobs as a long-running service; SIGTERM/Ctrl-C stops at the next evaluation with a checkpoint.")
+        var cmd = new Command("worker", "Run queued jobs as a long-running service; SIGTERM/Ctrl-C stops at the next evaluation with a checkpoint and exits 0.")
         {
             jobs, exitWhenIdle, shutdown,
         };

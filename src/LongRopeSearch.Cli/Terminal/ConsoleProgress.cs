@@ -5,24 +5,27 @@ using Spectre.Console;
 namespace LongRopeSearch.Cli.Terminal;
 
 /// <summary>
-/// Progress of a long operation on stderr: done/total, rate and ETA. Interactive terminals get one line rewritten in
-/// place, drawn by Spectre.Console (a bar and colours); redirected output (CI, logs) gets a plain line at most every
-/// few seconds so logs stay readable. Spectre's live Progress widget is not used because log lines of the job
+/// Progress of a long operation on the command's error writer (stderr): done/total, rate and ETA. An interactive
+/// terminal gets one line rewritten in place, drawn by Spectre.Console (a bar and colours); anything else (a
+/// redirected stream, CI, a test's writer) gets a plain line at most every few seconds so logs stay readable. Spectre's live Progress widget is not used because log lines of the job
 /// interleave with it and a redirected stream would get nothing until the end.
 /// </summary>
 internal sealed class ConsoleProgress
 {
+    private readonly TextWriter _output;
     private readonly string _label;
     private double _total;
     private readonly string _unit;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly bool _interactive = !Console.IsErrorRedirected;
+    private readonly bool _interactive;
     private readonly Lock _gate = new();
     private double _lastPrint = double.NegativeInfinity;
     private IAnsiConsole? _terminal;
 
-    public ConsoleProgress(string label, double total, string unit)
+    public ConsoleProgress(TextWriter output, string label, double total, string unit)
     {
+        _output = output;
+        _interactive = ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected;
         _label = label;
         _total = total;
         _unit = unit;
@@ -44,19 +47,19 @@ internal sealed class ConsoleProgress
             _lastPrint = t;
             if (!_interactive)
             {
-                Console.Error.WriteLine(Format(done, t, detail));
+                _output.WriteLine(Format(done, t, detail));
                 return;
             }
-            _terminal ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            Console.Error.Write("\r");
+            _terminal ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output) });
+            _output.Write("\r");
             _terminal.Markup(Markup(done, t, detail));
-            Console.Error.Write("\u001b[K");
+            _output.Write("\u001b[K");
         }
     }
 
     public void Finish()
     {
-        if (_interactive && _lastPrint > double.NegativeInfinity) Console.Error.WriteLine();
+        if (_interactive && _lastPrint > double.NegativeInfinity) _output.WriteLine();
     }
 
     /// <summary>The interactive line: a 24-cell bar, then the same figures as <see cref="Format"/>.</summary>

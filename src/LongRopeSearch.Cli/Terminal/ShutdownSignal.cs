@@ -11,9 +11,12 @@ internal sealed class ShutdownSignal : IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
     private readonly PosixSignalRegistration[] _registrations;
+    private readonly TextWriter _output;
 
-    public ShutdownSignal()
+    /// <param name="output">Where to say that the signal was heard (the command's error writer).</param>
+    public ShutdownSignal(TextWriter output)
     {
+        _output = output;
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
@@ -27,7 +30,7 @@ internal sealed class ShutdownSignal : IDisposable
     {
         if (_cts.IsCancellationRequested) return;
         context.Cancel = true;
-        Console.Error.WriteLine($"{context.Signal}: stopping at the next evaluation boundary (send again to force)");
+        _output.WriteLine($"{context.Signal}: stopping at the next evaluation boundary (send again to force)");
         _cts.Cancel();
     }
 

@@ -1,13 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 
 namespace LongRopeSearch.Store.Exports;
 
 /// <summary>One best/&lt;kind&gt;-&lt;length&gt;.json file of a job: the best factor set of a finished stage.</summary>
-/// <param name="Kind">"long" (a target) or "short".</param>
-public sealed record BestFactorFile(string Kind, int Length, string Path);
+public sealed record BestFactorFile(FactorKind Kind, int Length, string Path);
 
 /// <summary>
 /// Finds the best factor files a job wrote (best/long-&lt;L&gt;.json per target, best/short-&lt;L&gt;.json for the
@@ -15,6 +12,10 @@ public sealed record BestFactorFile(string Kind, int Length, string Path);
 /// </summary>
 public static class BestFactorFiles
 {
+    /// <summary>"long-2048.json" / "short-512.json": the one naming rule of best files.</summary>
+    public static string FileName(FactorKind kind, int length) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind.Text()}-{length}.json");
+
     /// <summary>Every best file in <paramref name="bestDir"/>: long ones by length, then short ones by length.</summary>
     public static IReadOnlyList<BestFactorFile> List(string bestDir)
     {
@@ -25,12 +26,11 @@ public static class BestFactorFiles
             var name = System.IO.Path.GetFileNameWithoutExtension(path);
             var dash = name.IndexOf('-', StringComparison.Ordinal);
             if (dash < 0) continue;
-            var kind = name[..dash];
-            if (kind is not ("long" or "short")) continue;
+            if (FactorKinds.TryParse(name[..dash]) is not { } kind) continue;
             if (!int.TryParse(name[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length < 2) continue;
             files.Add(new BestFactorFile(kind, length, System.IO.Path.GetFullPath(path)));
         }
-        return files.OrderBy(f => f.Kind == "long" ? 0 : 1).ThenBy(f => f.Length).ToList();
+        return files.OrderBy(f => f.Kind).ThenBy(f => f.Length).ToList();
     }
 
     /// <summary>
@@ -40,7 +40,7 @@ public static class BestFactorFiles
     public static BestFactorFile SelectLong(IReadOnlyList<BestFactorFile> files, int? target, string jobDir)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var longs = files.Where(f => f.Kind == "long").OrderBy(f => f.Length).ToList();
+        var longs = files.Where(f => f.Kind == FactorKind.Long).OrderBy(f => f.Length).ToList();
         if (longs.Count == 0)
             throw new InputException(System.IO.Path.Combine(jobDir, "best"), "",
                 "a best factor file best/long-<L>.json (written when a search finishes a target)",
@@ -56,34 +56,17 @@ public static class BestFactorFiles
     public static BestFactorFile? SelectShort(IReadOnlyList<BestFactorFile> files)
     {
         ArgumentNullException.ThrowIfNull(files);
-        return files.Where(f => f.Kind == "short").OrderBy(f => f.Length).LastOrDefault();
+        return files.Where(f => f.Kind == FactorKind.Short).OrderBy(f => f.Length).LastOrDefault();
     }
 
     /// <summary>
-    /// The extra fields a job writes next to the factors (stage, target_length, original_length, scale, search_ppl,
-    /// origin, …) as a JSON object; the factors themselves are read with FactorFile.Load.
+    /// The trained context L0 a best file records next to its factors (its "original_length"), or null when it has
+    /// none; a value that is not a length is an error naming the file. The factors themselves are read with
+    /// FactorFile.Load.
     /// </summary>
-    public static JsonObject ReadFields(string path)
+    public static int? OriginalLength(string path)
     {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InputException(path, "", "a JSON object (a factor file)");
-        }
-        catch (JsonException e)
-        {
-            throw new InputException(path, "", "valid JSON", e.Message, e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(path, "", "a readable factor file", e.Message, e);
-        }
+        using var doc = JsonInput.ParseFile(path, "best factor file");
+        return new JsonInputObject(path, doc.RootElement).Int("original_length", min: 2);
     }
-
-    /// <summary>An integer field of a best file, or null when absent or not an integer.</summary>
-    public static int? IntField(JsonObject fields, string name) =>
-        fields[name] is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
-
-    /// <summary>A number field of a best file, or null when absent or not a number.</summary>
-    public static double? NumberField(JsonObject fields, string name) =>
-        fields[name] is JsonValue v && v.TryGetValue<double>(out var x) ? x : null;
 }

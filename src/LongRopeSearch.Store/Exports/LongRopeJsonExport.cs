@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.Rope;
+using LongRopeSearch.Store.Validation;
 
 namespace LongRopeSearch.Store.Exports;
 
@@ -114,23 +115,8 @@ public static class LongRopeJsonExport
         ["source"] = source,
     };
 
-    private static JsonObject TableObject(ValidationTable t) => new()
-    {
-        ["stage"] = t.Stage,
-        ["kind"] = t.Kind,
-        ["length"] = t.Length,
-        ["search_samples"] = t.SearchSamples,
-        ["validation_samples"] = t.ValidationSamples,
-        ["rows"] = new JsonArray(t.Rows.Select(r => (JsonNode)new JsonObject
-        {
-            ["method"] = r.Method,
-            ["lambda"] = Numbers(r.Lambda),
-            ["n_hat"] = r.NHat,
-            ["attention_factor"] = r.AttentionFactor,
-            ["search_ppl"] = r.SearchPpl,
-            ["validation_ppl"] = r.ValidationPpl,
-        }).ToArray()),
-    };
+    /// <summary>The table in its one JSON form, the same as in validation.json.</summary>
+    private static JsonNode? TableObject(ValidationTable t) => JsonSerializer.SerializeToNode(t, ArtifactJson.Options);
 
     private static JsonArray Numbers(IReadOnlyList<double> values) => new(values.Select(x => (JsonNode)JsonValue.Create(x)).ToArray());
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LongRopeSearch.Rope;
-using LongRopeSearch.Store.Exports;
+using LongRopeSearch.Store.Validation;
 
 namespace LongRopeSearch.Store.Reports;
 
@@ -110,7 +110,7 @@ public static class HtmlReport
 
     private static void AppendValidation(StringBuilder sb, ValidationTable t)
     {
-        sb.Append(Inv($"<h3>{E(t.Stage)} <span class=\"meta\">({t.Kind}, {t.Length} tokens; {t.SearchSamples} search / {t.ValidationSamples} validation samples)</span></h3>\n"));
+        sb.Append(Inv($"<h3>{E(t.Stage)} <span class=\"meta\">({t.Kind.Text()}, {t.Length} tokens; {t.SearchSamples} search / {t.ValidationSamples} validation samples)</span></h3>\n"));
         sb.Append("<table class=\"num\">\n<thead><tr><th>method</th><th>λ min · median · max</th><th>n̂</th><th>attention factor</th><th>search ppl</th><th>validation ppl</th></tr></thead>\n<tbody>\n");
         double bestSearch = t.Rows.Select(r => r.SearchPpl).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
         double bestValidation = t.Rows.Select(r => r.ValidationPpl).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();

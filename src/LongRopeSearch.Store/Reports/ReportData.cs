@@ -1,4 +1,4 @@
-using LongRopeSearch.Store.Exports;
+using LongRopeSearch.Store.Validation;
 
 namespace LongRopeSearch.Store.Reports;
 

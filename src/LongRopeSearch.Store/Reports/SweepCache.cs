@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.Rope;
 
@@ -11,14 +9,18 @@ namespace LongRopeSearch.Store.Reports;
 public sealed record SweepEntry(double Ppl, double MeanNll, IReadOnlyList<double> PerSampleNll);
 
 /// <summary>
-/// sweep.json: the report's length sweep, cached so re-running `report` only evaluates what is new. Entries are
-/// keyed by the factor set's canonical key and the length. The file also records the context the numbers depend
-/// on (model, validation data, samples per length, engine); a file written under another context is discarded
-/// rather than mixed in. Saved atomically, so an interrupted sweep keeps everything finished before.
+/// sweep.json: the report's length sweep, cached so re-running `report` only evaluates what is new. Everything in
+/// it is keyed by content, never by a path: an entry by the factor set's canonical key and the length, the whole
+/// file by its context, a text the caller builds from the fingerprints of what the numbers depend on (model,
+/// validation documents, samples per length, engine). A file of another context or format is discarded rather than
+/// mixed in; so is a damaged one (it is only a cache), and <c>discarded</c> says why. Saved atomically, so an
+/// interrupted sweep keeps everything finished before.
 /// </summary>
 public sealed class SweepCache
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2: contexts are content fingerprints (1 keyed them on paths) and non-finite numbers are "NaN"/"Infinity".</summary>
+    public const int CurrentFormat = 2;
+
     private readonly Dictionary<string, SweepEntry> _entries;
 
     private SweepCache(string path, string context, Dictionary<string, SweepEntry> entries)
@@ -32,38 +34,31 @@ public sealed class SweepCache
     public string Context { get; }
     public int Count => _entries.Count;
 
-    /// <summary>
-    /// Opens the cache at <paramref name="path"/> for <paramref name="context"/>. A missing file gives an empty cache;
-    /// an unreadable one or one of another context also does, and <paramref name="discarded"/> says why.
-    /// </summary>
+    /// <summary>The file's shape.</summary>
+    private sealed record CacheFile(int Format, string Context, IReadOnlyDictionary<string, SweepEntry> Entries);
+
+    /// <summary>Opens the cache at <paramref name="path"/> for <paramref name="context"/> (a missing file is an empty cache).</summary>
     public static SweepCache Load(string path, string context, out string? discarded)
     {
         discarded = null;
         var entries = new Dictionary<string, SweepEntry>(StringComparer.Ordinal);
-        if (!File.Exists(path)) return new SweepCache(path, context, entries);
+        CacheFile? file = null;
         try
         {
-            var doc = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object");
-            if ((int?)doc["format"] != CurrentFormat)
-                discarded = $"{path} has another format; the sweep is recomputed";
-            else if ((string?)doc["context"] != context)
-                discarded = $"{path} was computed for another model, data, sample count or engine; the sweep is recomputed";
-            else
-            {
-                foreach (var (key, node) in doc["entries"]?.AsObject() ?? [])
-                {
-                    if (node is not JsonObject e) continue;
-                    double meanNll = (double)e["mean_nll"]!;
-                    // Non-finite numbers have no JSON form: they are stored as null (ppl overflows to ∞ for NLL > 709).
-                    entries[key] = new SweepEntry((double?)e["ppl"] ?? Math.Exp(meanNll), meanNll,
-                        e["per_sample_nll"]!.AsArray().Select(x => (double?)x ?? double.NaN).ToArray());
-                }
-            }
+            file = ArtifactJson.ReadOrNull<CacheFile>(path, $"a sweep cache of format {CurrentFormat}");
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException or IOException)
+        catch (InputException e)
         {
-            discarded = $"{path} could not be read ({e.Message}); the sweep is recomputed";
-            entries.Clear();
+            discarded = $"{e.Message}; the sweep is recomputed";
+        }
+        if (file is not null)
+        {
+            if (file.Format != CurrentFormat)
+                discarded = string.Create(CultureInfo.InvariantCulture, $"{path} has format {file.Format}, not {CurrentFormat}; the sweep is recomputed");
+            else if (file.Context != context)
+                discarded = $"{path} was computed for another model, validation data, sample count or engine; the sweep is recomputed";
+            else
+                foreach (var (key, entry) in file.Entries) entries[key] = entry;
         }
         return new SweepCache(path, context, entries);
     }
@@ -80,22 +75,8 @@ public sealed class SweepCache
 
     public void Put(FactorSet factors, int length, SweepEntry entry) => _entries[Key(factors, length)] = entry;
 
-    /// <summary>Writes the cache atomically.</summary>
-    public void Save()
-    {
-        var entries = new JsonObject();
-        foreach (var (key, e) in _entries.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            entries[key] = new JsonObject
-            {
-                ["ppl"] = Number(e.Ppl),
-                ["mean_nll"] = Number(e.MeanNll),
-                ["per_sample_nll"] = new JsonArray(e.PerSampleNll.Select(Number).ToArray()),
-            };
-        }
-        var doc = new JsonObject { ["format"] = CurrentFormat, ["context"] = Context, ["entries"] = entries };
-        AtomicFile.WriteAllText(Path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    }
-
-    private static JsonNode? Number(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+    /// <summary>Writes the cache atomically, entries in key order (a re-run that adds nothing rewrites the same bytes).</summary>
+    public void Save() =>
+        ArtifactJson.Write(Path, new CacheFile(CurrentFormat, Context,
+            new SortedDictionary<string, SweepEntry>(_entries, StringComparer.Ordinal)));
 }

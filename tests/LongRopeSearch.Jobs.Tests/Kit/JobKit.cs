@@ -61,6 +61,14 @@ internal static class JobKit
         return spec;
     }
 
+    /// <summary>Copies a directory tree (a job directory moved or copied elsewhere).</summary>
+    public static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
     public static List<string> TempFiles(string jobDir) =>
         Directory.Exists(jobDir)
             ? Directory.EnumerateFiles(jobDir, "*.tmp", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(jobDir, f)).Order(StringComparer.Ordinal).ToList()

@@ -20,7 +20,7 @@ internal sealed record JobSnapshot(
     string SearchState,
     string Validations,
     long Evaluations,
-    string Status,
+    JobPhase Status,
     IReadOnlyList<string> Files)
 {
     public static JobSnapshot Take(string jobDir)

@@ -1,15 +1,20 @@
-using System.Text.Json;
-using LongRopeSearch.Core;
 using LongRopeSearch.Search;
+using LongRopeSearch.Store;
 
 namespace LongRopeSearch.Jobs;
 
-/// <summary>status.json: a small summary rewritten with every checkpoint, so `status` never parses the big state.</summary>
+/// <summary>
+/// status.json: what the last process that ran the job said about it, rewritten with every checkpoint and when a run
+/// stops or fails, so `status` of a running job never parses the big checkpoint. What `status` shows is concluded by
+/// <see cref="JobOverview"/>, which also checks it.
+/// </summary>
 public sealed class JobStatus
 {
-    public string State { get; set; } = "";
+    /// <summary>Running, Stopped, Finished or Failed.</summary>
+    public JobPhase State { get; set; } = JobPhase.Running;
     public string Stage { get; set; } = "";
     public int Length { get; set; }
+
     /// <summary>1-based number of the generation being evaluated; <see cref="Generations"/> once the job is finished.</summary>
     public int Generation { get; set; }
     public int Generations { get; set; }
@@ -23,9 +28,9 @@ public sealed class JobStatus
     public DateTimeOffset UpdatedAt { get; set; }
     public string? Error { get; set; }
 
-    public static JobStatus From(JobState state, SearchProgress p) => new()
+    public static JobStatus From(JobState state, SearchProgress p, JobPhase phase) => new()
     {
-        State = state.Status,
+        State = phase,
         Stage = p.StageName,
         Length = p.Length,
         // SearchProgress counts generations from 0: shown as is, a finished job read "generation 3/4".
@@ -41,20 +46,15 @@ public sealed class JobStatus
         Abandoned = p.Abandoned,
         FullEvaluationsSaved = p.FullEvaluationsSaved,
         UpdatedAt = state.UpdatedAt,
-        Error = state.Error,
     };
 
-    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, SearchStateJson.Options));
+    private const string What = "a status.json written by longrope";
 
-    public static JobStatus? TryLoad(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? JsonSerializer.Deserialize<JobStatus>(File.ReadAllText(path), SearchStateJson.Options) : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, ArtifactJson.Options);
+
+    /// <summary>Parses status.json text; anything else is an InputException naming <paramref name="source"/>.</summary>
+    public static JobStatus FromJson(string json, string source) => ArtifactJson.Parse<JobStatus>(source, json, What);
+
+    /// <summary>The status file at <paramref name="path"/>, null when there is none, an InputException naming it when unreadable.</summary>
+    public static JobStatus? Load(string path) => ArtifactJson.ReadOrNull<JobStatus>(path, What);
 }

@@ -25,6 +25,18 @@ public sealed record SweepOutcome(IReadOnlyList<SweepSeries> Series, int Evaluat
 /// </summary>
 public sealed class ReportSweep(PerplexityScorer scorer, ITokenizer tokenizer, string validationPath, int samples, SweepCache cache)
 {
+    /// <summary>
+    /// What the sweep's numbers depend on, by content (<see cref="SweepCache"/>'s context): the model and the
+    /// validation documents as the job's fingerprint hashes them, the samples per length, the engine and its numerics.
+    /// A moved job directory keeps its cache; an edited document or another model does not.
+    /// </summary>
+    public static string CacheContext(JobContext job, int samples, ForwardPassKind engineKind)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"model={JobFingerprint.OfModel(job.Spec.Model)};validation={JobFingerprint.OfDocuments(job.Spec.Validation)};samples={samples};engine={engineKind};numerics={JobFingerprint.NumericsVersion}");
+    }
+
     /// <summary>L0·{1, 2, 4, 8, …} up to the largest target, plus that target when it is not such a multiple.</summary>
     public static IReadOnlyList<int> DefaultLengths(int originalLength, int maxTarget)
     {

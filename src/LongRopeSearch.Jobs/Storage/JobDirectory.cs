@@ -1,14 +1,15 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
+using LongRopeSearch.Store;
+using LongRopeSearch.Store.Exports;
 
 namespace LongRopeSearch.Jobs;
 
 /// <summary>
-/// The files of one job's output directory:
-/// job.json (the spec) · state.json (checkpoint, rewritten atomically after every evaluation) · status.json (a small
-/// summary for `status`) · history.parquet (every evaluation) · best/&lt;stage&gt;.json (factor files) ·
-/// validation.json (best vs classic methods on unseen samples) · report.html · exports/ · job.lock and job.owner
-/// (who runs the job, see <see cref="JobLock"/>).
+/// The files of one job's directory:
+/// job.json (the spec, inputs relative to the directory) · state.json (the checkpoint, rewritten atomically after
+/// every evaluation) · status.json (what the last run said, for `status`) · history.parquet (every evaluation) ·
+/// best/&lt;kind&gt;-&lt;L&gt;.json (factor files) · validation.json (best vs classic methods on unseen samples) ·
+/// sweep.json and report.html (`report`) · exports/ · job.lock and job.owner (who runs the job, see <see cref="JobLock"/>).
 /// </summary>
 public sealed partial class JobDirectory(string root)
 {
@@ -18,13 +19,13 @@ public sealed partial class JobDirectory(string root)
     public string Status => Path.Combine(Root, "status.json");
     public string History => Path.Combine(Root, "history.parquet");
     public string Validation => Path.Combine(Root, "validation.json");
+    public string Sweep => Path.Combine(Root, "sweep.json");
     public string Report => Path.Combine(Root, "report.html");
     public string BestDir => Path.Combine(Root, "best");
     public string Exports => Path.Combine(Root, "exports");
 
     /// <summary>best/long-2048.json or best/short-512.json.</summary>
-    public string BestFile(string stageKind, int length) =>
-        Path.Combine(BestDir, string.Create(CultureInfo.InvariantCulture, $"{stageKind}-{length}.json"));
+    public string BestFile(FactorKind kind, int length) => Path.Combine(BestDir, BestFactorFiles.FileName(kind, length));
 
     /// <summary>
     /// Deletes the temporary files of atomic writes that never finished (AtomicFile's ".&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp",

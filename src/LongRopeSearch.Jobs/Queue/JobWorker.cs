@@ -19,8 +19,8 @@ public sealed class WorkerOptions
 
 /// <summary>
 /// The long-running service: runs the jobs of a directory one at a time, resuming checkpointed ones first.
-/// A bad job is marked failed with its reason (a .failed file next to its spec, and its status.json) and the worker
-/// goes on with the next. On SIGTERM / Ctrl-C the host cancels the stopping token; the running job stops at its next
+/// A bad job is marked failed with its reason (a .failed file next to its spec; the runner also records it in the
+/// job's status) and the worker goes on with the next. On SIGTERM / Ctrl-C the host cancels the stopping token; the running job stops at its next
 /// evaluation boundary with its checkpoint on disk.
 /// </summary>
 public sealed class JobWorker(IOptions<WorkerOptions> options, ILogger<JobWorker> log, IHostApplicationLifetime lifetime) : BackgroundService
@@ -55,12 +55,10 @@ public sealed class JobWorker(IOptions<WorkerOptions> options, ILogger<JobWorker
 
     private void RunOne(JobEntry entry, CancellationToken stop)
     {
-        log.LogInformation("Job {Name} ({State}): starting", entry.Name, entry.QueueState);
-        JobSpec? spec = null;
+        log.LogInformation("Job {Name} ({State}): starting", entry.Name, entry.Phase.Text());
         try
         {
-            spec = JobSpec.Load(entry.SpecPath);
-            var outcome = new JobRunner(spec, log).Run(stop);
+            var outcome = new JobRunner(JobSpec.Load(entry.SpecPath), log).Run(stop);
             log.LogInformation("Job {Name}: {Outcome}", entry.Name, outcome);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -69,40 +67,10 @@ public sealed class JobWorker(IOptions<WorkerOptions> options, ILogger<JobWorker
         }
         catch (Exception e)
         {
-            // One bad job must not take the service down: record why and go on with the next.
+            // One bad job must not take the service down: record why and go on with the next. The runner has
+            // already written the reason into the job's own status when it got as far as owning its directory.
             log.LogError(e, "Job {Name} failed", entry.Name);
-            var reason = e is Core.InputException ? e.Message : e.ToString();
-            JobQueue.MarkFailed(entry, reason);
-            if (spec is not null) RecordFailureInStatus(entry.Name, spec, reason);
-        }
-    }
-
-    /// <summary>
-    /// Writes State = "failed" and the reason into the job's own status.json, when its output directory exists:
-    /// `status --out DIR` reads only that file, and a job that failed after its first checkpoint would otherwise
-    /// read "stopped" there (the .failed marker lives next to the spec, in the jobs directory). The progress fields
-    /// of the last checkpoint are kept. Nothing is written into a directory that belongs to another job (its job.json
-    /// names another id) or that another process owns (writing takes the job's lock). The marker stays the truth for
-    /// the queue (removing it retries the job, which resumes from state.json and rewrites status.json), so this is
-    /// best effort.
-    /// </summary>
-    private void RecordFailureInStatus(string name, JobSpec spec, string reason)
-    {
-        if (!Directory.Exists(spec.Output)) return;
-        var dir = new JobDirectory(spec.Output);
-        try
-        {
-            if (File.Exists(dir.Spec) && JobSpec.Load(dir.Spec).Id != spec.Id) return;
-            using var jobLock = JobLock.Acquire(dir.Root);
-            var status = JobStatus.TryLoad(dir.Status) ?? new JobStatus();
-            status.State = "failed";
-            status.Error = reason;
-            status.UpdatedAt = DateTimeOffset.UtcNow;
-            status.Save(dir.Status);
-        }
-        catch (Exception e) when (e is Core.InputException or IOException or UnauthorizedAccessException)
-        {
-            log.LogWarning("Job {Name}: could not record the failure in {Status}: {Reason}", name, dir.Status, e.Message);
+            JobQueue.MarkFailed(entry, e is Core.InputException ? e.Message : e.ToString());
         }
     }
 }

@@ -11,7 +11,7 @@ namespace LongRopeSearch.Jobs;
 /// </summary>
 public sealed class JobLock : IDisposable
 {
-    private const string LockFile = "job.lock";
+    public const string LockFile = "job.lock";
     private const string OwnerFile = "job.owner";
 
     /// <summary>
@@ -54,18 +54,33 @@ public sealed class JobLock : IDisposable
     }
 
     /// <summary>True when some live process holds the lock of <paramref name="outputDir"/>.</summary>
-    public static bool IsHeld(string outputDir)
+    public static bool IsHeld(string outputDir) => Probe(outputDir).Held;
+
+    /// <summary>
+    /// Whether a live process holds the lock, and who (job.owner). The lock is an flock, which the kernel releases
+    /// when its process dies, so a held lock always has a live owner; a lock file that cannot even be opened is an
+    /// InputException naming it, not a guess either way.
+    /// </summary>
+    public static JobLockProbe Probe(string outputDir)
     {
         var path = Path.Combine(outputDir, LockFile);
-        if (!File.Exists(path)) return false;
+        if (!File.Exists(path)) return new JobLockProbe(false, null);
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-            return false;
+            return new JobLockProbe(false, null);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InputException(path, "", "a lock file this user may open", e.Message, e);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            return new JobLockProbe(true, ReadOwner(outputDir));
         }
         catch (IOException)
         {
-            return true;
+            return new JobLockProbe(false, null); // removed in between
         }
     }
 

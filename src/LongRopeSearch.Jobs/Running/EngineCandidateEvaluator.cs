@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using LongRopeSearch.Engine;
+using LongRopeSearch.Rope;
+using LongRopeSearch.Search;
+
+namespace LongRopeSearch.Jobs;
+
+/// <summary>
+/// The search's fitness: perplexity of a factor set on the job's search samples at a given length, through the
+/// engine. The samples come from <see cref="JobSamples"/>, loaded once per length, so every candidate of a target
+/// is scored on exactly the same tokens in the same order (the search compares candidates sample by sample).
+/// </summary>
+public sealed class EngineCandidateEvaluator(PerplexityScorer engine, JobSamples samples) : ICandidateEvaluator
+{
+    /// <summary>Tokens scored so far (for rates).</summary>
+    public long TokensScored { get; private set; }
+
+    public CandidateScore Evaluate(FactorSet factors, int length, AbandonRule? abandon, CancellationToken ct)
+    {
+        var set = samples.Search(length, $"length {length}");
+        var clock = Stopwatch.StartNew();
+        var result = engine.Evaluate(set, factors, abandon is null ? null : abandon.ShouldContinue, ct);
+        TokensScored += (long)length * result.PerSampleNll.Length;
+        return new CandidateScore(result.PerSampleNll, result.MeanNll, result.Abandoned, clock.Elapsed.TotalSeconds);
+    }
+}
