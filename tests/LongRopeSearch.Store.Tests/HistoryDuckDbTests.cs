@@ -60,4 +60,19 @@ public sealed class HistoryDuckDbTests
         Assert.Equal("DOUBLE", schema["element"]["type"]);
         Assert.Equal("StringType()", schema["job_id"]["logical_type"]);
     }
+
+    [Fact]
+    public void Docs_history_md_describes_every_column_with_its_duckdb_type_and_determinism()
+    {
+        var rows = File.ReadAllLines(RepoPaths.Combine("docs", "history.md"))
+            .Where(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
+            .ToDictionary(c => c[1].Trim('`'));
+        Assert.Equal(HistorySchema.Columns.Select(c => c.Name), rows.Keys);
+        foreach (var c in HistorySchema.Columns)
+        {
+            Assert.Equal(c.SqlType, rows[c.Name][3]);
+            Assert.Equal(c.Deterministic ? "yes" : "**no**", rows[c.Name][4]);
+        }
+    }
 }
