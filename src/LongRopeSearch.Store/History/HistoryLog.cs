@@ -61,7 +61,7 @@ public sealed class HistoryLog
                 await WriteGroupAsync(writer, schema, rows);
             }
         });
-        AtomicFile.WriteAllBytes(Path, file.GetBuffer().AsSpan(0, checked((int)file.Length)));
+        AtomicFile.Write(Path, s => s.Write(file.GetBuffer(), 0, checked((int)file.Length)));
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ public sealed class HistoryLog
                 foreach (var group in keep) await WriteGroupAsync(writer, schema, group);
             }
         });
-        AtomicFile.WriteAllBytes(Path, file.GetBuffer().AsSpan(0, checked((int)file.Length)));
+        AtomicFile.Write(Path, s => s.Write(file.GetBuffer(), 0, checked((int)file.Length)));
     }
 
     /// <summary>Every row of the file in order; none when the file does not exist. A file that is not a readable history file is an <see cref="InputException"/>.</summary>
