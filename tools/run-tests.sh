@@ -1,18 +1,9 @@
 #!/usr/bin/env bash
-# The project's test command (README, CI). Installs what the tests need, runs every test project in Release,
-# and ends with one summary line "N passed, N failed[, N skipped]".
+# The project's test command (README, CI): runs every test project in Release and ends with one summary line
+# "N passed, N failed, N skipped". Needs only the .NET SDK: DuckDB, the independent Parquet reader of the interop
+# tests, runs in-process from its NuGet package (DuckDB.NET.Data.Full).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-# DuckDB (an independent Parquet reader) for the interoperability tests, pinned by package-lock.json.
-if [ -f tests/LongRopeSearch.Store.Tests/duckdb/package.json ]; then
-  if ! command -v npm >/dev/null; then echo "npm is required for the DuckDB interop tests (apt-get install nodejs npm)" >&2; exit 1; fi
-  if [ -f tests/LongRopeSearch.Store.Tests/duckdb/package-lock.json ]; then
-    npm ci --prefix tests/LongRopeSearch.Store.Tests/duckdb --no-audit --no-fund --loglevel=error >/dev/null
-  else
-    npm install --prefix tests/LongRopeSearch.Store.Tests/duckdb --no-audit --no-fund --loglevel=error >/dev/null
-  fi
-fi
 
 log=$(mktemp)
 set +e

@@ -1,99 +1,121 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using System.Collections;
 using System.Globalization;
-using System.Text.Json;
+using DuckDB.NET.Data;
 
 namespace LongRopeSearch.TestSupport;
 
+/// <summary>What DuckDB makes of a Parquet file: DESCRIBE's (name, type) pairs, count(*), and every row by column name.</summary>
+public sealed record DuckDbTable(
+    IReadOnlyList<(string Name, string Type)> Describe,
+    long Count,
+    IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows);
+
 /// <summary>
-/// Reads a Parquet file with an independent implementation, DuckDB (npm @duckdb/node-api), through
-/// tests/LongRopeSearch.Store.Tests/duckdb/read_parquet.mjs, and returns the JSON object the script prints
-/// (describe, count, rows, and filtered_count when a predicate is given).
-/// A missing node or npm package throws with the command that installs it, so the calling test FAILS rather than
-/// skips: a skipped interop test would let an unreadable file pass CI.
+/// Reads Parquet files with an independent implementation, DuckDB (in-process through DuckDB.NET, native library
+/// from the DuckDB.NET.Data.Full package), for the interoperability tests. Values come back as DuckDB.NET gives them:
+/// VARCHAR string, INTEGER int, BIGINT long, DOUBLE double, BOOLEAN bool, DOUBLE[] List&lt;double&gt;,
+/// TIMESTAMP WITH TIME ZONE a DateTime holding the UTC instant; NULL is null.
 /// </summary>
 public static class DuckDbReader
 {
-    public const string InstallHint =
-        "install Node.js (20 or later) and run `npm ci --prefix tests/LongRopeSearch.Store.Tests/duckdb` from the repository root";
-
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
-
-    public static string ScriptDirectory => RepoPaths.Combine("tests", "LongRopeSearch.Store.Tests", "duckdb");
-
-    /// <param name="parquetPath">The file to read.</param>
-    /// <param name="wherePredicate">Optional SQL predicate (trusted test input): the script also reports count(*) WHERE it.</param>
-    public static JsonDocument Read(string parquetPath, string? wherePredicate = null)
+    public static DuckDbTable Read(string parquetPath)
     {
-        var scriptDir = ScriptDirectory;
-        if (!Directory.Exists(Path.Combine(scriptDir, "node_modules", "@duckdb", "node-api")))
-            throw new InvalidOperationException($"the DuckDB interop reader is not installed in {scriptDir}: {InstallHint}");
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = scriptDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            ArgumentList = { "read_parquet.mjs", parquetPath },
-        };
-        if (wherePredicate is not null) start.ArgumentList.Add(wherePredicate);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"cannot run node ({e.Message}): {InstallHint}", e);
-        }
-        using (process)
-        {
-            // Both pipes drain in the background, so a chatty script cannot block and the timeout below is real.
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"node read_parquet.mjs did not finish within {Timeout.TotalMinutes} minutes");
-            }
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"DuckDB could not read {parquetPath} (exit {process.ExitCode}): {stderr.Result}");
-            return JsonDocument.Parse(stdout.Result);
-        }
+        using var connection = Open();
+        var from = From(parquetPath);
+        var describe = Query(connection, $"DESCRIBE SELECT * FROM {from}")
+            .Select(r => ((string)r["column_name"]!, (string)r["column_type"]!)).ToList();
+        var count = (long)Query(connection, $"SELECT count(*) AS n FROM {from}")[0]["n"]!;
+        return new DuckDbTable(describe, count, Query(connection, $"SELECT * FROM {from}"));
+    }
+
+    /// <summary>The file's schema elements as DuckDB's parquet_schema() lists them (name, type, repetition_type, logical_type, ...).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, object?>> Schema(string parquetPath)
+    {
+        using var connection = Open();
+        return Query(connection, $"SELECT * FROM parquet_schema({Literal(parquetPath)})");
+    }
+
+    /// <summary>Rows per row group, in file order (DuckDB's parquet_metadata()).</summary>
+    public static IReadOnlyList<long> RowGroupSizes(string parquetPath)
+    {
+        using var connection = Open();
+        return Query(connection, $"SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata({Literal(parquetPath)}) ORDER BY row_group_id")
+            .Select(r => (long)r["row_group_num_rows"]!).ToList();
+    }
+
+    /// <summary>The footer's key/value metadata (DuckDB's parquet_kv_metadata()).</summary>
+    public static IReadOnlyDictionary<string, string> KeyValueMetadata(string parquetPath)
+    {
+        using var connection = Open();
+        return Query(connection, $"SELECT key, value FROM parquet_kv_metadata({Literal(parquetPath)})")
+            .ToDictionary(r => Utf8(r["key"]), r => Utf8(r["value"]));
+
+        static string Utf8(object? blob) => blob is byte[] b ? System.Text.Encoding.UTF8.GetString(b) : (string)blob!;
     }
 
     /// <summary>
-    /// Whether DuckDB's JSON value is exactly <paramref name="expected"/>. DuckDB writes NaN and ±Infinity as strings and
-    /// every other double in round-trip form (a float column arrives widened to double, so it compares exactly too).
-    /// JSON has no −0: DuckDB prints it as 0, which compares equal to −0 here.
+    /// Whether DuckDB's <paramref name="actual"/> is the value <paramref name="expected"/> that was written: strings,
+    /// integers and booleans equal; doubles bit for bit (any NaN matches NaN; −0 is not 0); lists element by
+    /// element; a DateTimeOffset matches the UTC DateTime DuckDB returns at the millisecond (the unit the file
+    /// stores: the writer drops sub-millisecond ticks).
     /// </summary>
-    public static bool SameDouble(double expected, JsonElement json) => json.ValueKind switch
+    public static bool Same(object expected, object? actual) => (expected, actual) switch
     {
-        JsonValueKind.Number => json.GetDouble() == expected,
-        JsonValueKind.String => json.GetString() switch
-        {
-            "NaN" => double.IsNaN(expected),
-            "Infinity" => double.IsPositiveInfinity(expected),
-            "-Infinity" => double.IsNegativeInfinity(expected),
-            _ => false,
-        },
+        (string e, string a) => string.Equals(e, a, StringComparison.Ordinal),
+        (int e, int a) => e == a,
+        (long e, long a) => e == a,
+        (bool e, bool a) => e == a,
+        (double e, double a) => double.IsNaN(e) ? double.IsNaN(a) : BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(a),
+        (double[] e, IList a) => e.Length == a.Count && e.Select((v, i) => Same(v, a[i])).All(x => x),
+        (DateTimeOffset e, DateTime a) => e.UtcTicks / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond == a.Ticks,
         _ => false,
     };
 
-    /// <summary>Element-wise <see cref="SameDouble"/> for a list column.</summary>
-    public static bool SameDoubles(IReadOnlyList<double> expected, JsonElement json) =>
-        json.ValueKind == JsonValueKind.Array && json.GetArrayLength() == expected.Count &&
-        expected.Zip(json.EnumerateArray()).All(p => SameDouble(p.First, p.Second));
-
-    /// <summary>
-    /// DuckDB's TIMESTAMP WITH TIME ZONE text, "2024-01-02 03:04:05.123456+00" (fraction optional; the script pins the
-    /// zone to UTC), as UTC ticks.
-    /// </summary>
-    public static long UtcTicks(string text)
+    /// <summary>A value for a failure message.</summary>
+    public static string Show(object? value) => value switch
     {
-        if (!text.EndsWith("+00", StringComparison.Ordinal))
-            throw new FormatException($"expected a UTC timestamp ending in +00, DuckDB gave '{text}'");
-        return DateTime.ParseExact(text[..^3], ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFF"], CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal).Ticks;
+        null => "NULL",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
+        string s => s,
+        IEnumerable list => "[" + string.Join(",", list.Cast<object?>().Select(Show)) + "]",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    private static DuckDBConnection Open()
+    {
+        var connection = new DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        return connection;
+    }
+
+    private static string From(string path) => $"read_parquet({Literal(path)})";
+
+    private static string Literal(string path) => "'" + Path.GetFullPath(path).Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static List<IReadOnlyDictionary<string, object?>> Query(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        while (reader.Read())
+        {
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (int i = 0; i < reader.FieldCount; i++)
+            {
+                var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                if (value is Stream blob)
+                {
+                    using var copy = new MemoryStream();
+                    blob.CopyTo(copy);
+                    value = copy.ToArray();
+                }
+                row[reader.GetName(i)] = value;
+            }
+            rows.Add(row);
+        }
+        return rows;
     }
 }

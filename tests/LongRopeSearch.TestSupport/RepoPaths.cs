@@ -10,7 +10,7 @@ public static class RepoPaths
 
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 
-    public static string TinyCheckpoint => Combine("checkpoints", "tiny-brown");
+    public static string TinyModel => Combine("models", "tiny-brown");
     public static string SearchData => Combine("datasets", "search");
     public static string ValidationData => Combine("datasets", "validation");
     public static string Fixtures => Combine("tests", "fixtures");

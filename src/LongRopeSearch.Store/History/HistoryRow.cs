@@ -1,8 +1,23 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace LongRopeSearch.Store.History;
 
-/// <summary>One evaluated candidate, as recorded in history.parquet.</summary>
+/// <summary>One evaluated candidate, as recorded in history.parquet (columns: <see cref="HistorySchema"/>).</summary>
 public sealed record HistoryRow
 {
+    public HistoryRow()
+    {
+    }
+
+    /// <summary>Every member at its default; the reader then sets each column (<see cref="HistorySchema"/>).</summary>
+    [SetsRequiredMembers]
+    private HistoryRow(bool blank)
+    {
+        _ = blank;
+        JobId = Stage = Origin = "";
+        Lambda = PerSampleNll = [];
+    }
+
     public required string JobId { get; init; }
 
     /// <summary>"long" or "short".</summary>
@@ -24,6 +39,20 @@ public sealed record HistoryRow
     public required double MeanNll { get; init; }
     public required double Ppl { get; init; }
     public required bool Abandoned { get; init; }
+
+    /// <summary>Wall time of the evaluation: differs between two runs of the same job.</summary>
     public required double Seconds { get; init; }
+
+    /// <summary>When the evaluation ended (wall clock; history.parquet keeps milliseconds): differs between runs.</summary>
     public required DateTimeOffset Timestamp { get; init; }
+
+    internal static HistoryRow Blank() => new(blank: true);
+
+    /// <summary>
+    /// The row's deterministic columns (every column but the wall-clock ones: seconds, timestamp) as one line of
+    /// exact text, doubles in round-trip form: two runs of the same job, interrupted or not, give equal lines for
+    /// equal rows. Compare histories with this, not byte for byte.
+    /// </summary>
+    public string DeterministicText() =>
+        string.Join(" | ", HistorySchema.Columns.Where(c => c.Deterministic).Select(c => c.Name + "=" + c.Text(this)));
 }

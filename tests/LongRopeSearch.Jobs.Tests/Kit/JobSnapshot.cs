@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LongRopeSearch.Search;
@@ -38,10 +37,8 @@ internal sealed record JobSnapshot(
             Directory.EnumerateFileSystemEntries(dir.Root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Root, f)).Order(StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>A history row as text, every double in round-trip form; Seconds and Timestamp (wall clock) left out.</summary>
-    public static string Canonical(HistoryRow r) => string.Join(" | ",
-        r.JobId, r.Stage, I(r.TargetLength), I(r.Generation), I(r.CandidateId), r.Origin, D(r.Lambda), I(r.NHat), D(r.AttentionFactor),
-        D(r.PerSampleNll), D(r.MeanNll), D(r.Ppl), r.Abandoned ? "abandoned" : "full");
+    /// <summary>A history row as text, every double in round-trip form; the wall-clock columns (seconds, timestamp) left out.</summary>
+    public static string Canonical(HistoryRow r) => r.DeterministicText();
 
     /// <summary>Asserts equality part by part, so a failure names the first differing row or file.</summary>
     public static void AssertSame(JobSnapshot expected, JobSnapshot actual)
@@ -80,10 +77,4 @@ internal sealed record JobSnapshot(
             }
         }
     }
-
-    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string D(double[] v) => "[" + string.Join(",", v.Select(D)) + "]";
 }
