@@ -151,3 +151,20 @@ public sealed class SpecialTokenRuleTests
         File.WriteAllText(path, node.ToJsonString());
     }
 }
+
+/// <summary>Encode may be called from several threads at once (a job tokenizes its documents in parallel).</summary>
+public sealed class ConcurrencyTests(FixtureTokenizers tokenizers) : IClassFixture<FixtureTokenizers>
+{
+    [Fact]
+    public void Parallel_encodings_equal_the_reference_ids()
+    {
+        var reference = ExpectedIds.For("mistral-v0.1.tokenizer-json.json");
+        var names = reference.Keys.ToArray();
+        var work = Enumerable.Range(0, 4).SelectMany(_ => names).ToArray();
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = 4 }, name =>
+        {
+            Assert.Equal(reference[name], tokenizers.MistralJson.Encode(ExpectedIds.Texts[name]));
+            Assert.Equal(reference[name], tokenizers.MistralModel.Encode(ExpectedIds.Texts[name]));
+        });
+    }
+}

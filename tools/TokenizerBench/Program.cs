@@ -11,26 +11,24 @@ var root = FindRoot();
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
 var text = TenMegabytes(root);
 var fixtures = Path.Combine(root, "tests", "fixtures", "tokenizers");
-var results = new List<TokenizerBenchResult>();
-
-using (var qwen = HuggingFaceTokenizer.Load(Path.Combine(fixtures, "qwen3")))
-    results.Add(Report(TokenizerBench.Run("qwen3 tokenizer.json (Tokenizers.DotNet)", qwen, text, runs)));
-using (var mistralJson = HuggingFaceTokenizer.Load(Path.Combine(fixtures, "mistral-v0.1")))
-    results.Add(Report(TokenizerBench.Run("mistral-v0.1 tokenizer.json (Tokenizers.DotNet)", mistralJson, text, runs)));
-int[] ours;
-using (var mistralModel = SentencePieceModelTokenizer.Load(Path.Combine(fixtures, "mistral-v0.1")))
-{
-    results.Add(Report(TokenizerBench.Run("mistral-v0.1 tokenizer.model (SentencePieceBpeEncoder)", mistralModel, text, runs)));
-    ours = mistralModel.Encode(text);
-}
-using (var baseline = new MlNetSentencePiece(Path.Combine(fixtures, "mistral-v0.1", "tokenizer.model")))
-{
-    results.Add(Report(TokenizerBench.Run("mistral-v0.1 tokenizer.model (Microsoft.ML.Tokenizers 2.0.1, baseline)", baseline, text, runs)));
-    var theirs = baseline.Encode(text);
-    var firstDiff = Enumerable.Range(0, Math.Min(ours.Length, theirs.Length)).FirstOrDefault(i => ours[i] != theirs[i], -1);
-    Console.WriteLine($"Microsoft.ML.Tokenizers vs SentencePieceBpeEncoder on the 10 MB text: {theirs.Length} vs {ours.Length} ids, "
-        + (firstDiff < 0 && ours.Length == theirs.Length ? "identical" : $"first difference at id {firstDiff}"));
-}
+using var qwen = HuggingFaceTokenizer.Load(Path.Combine(fixtures, "qwen3"));
+using var mistralJson = HuggingFaceTokenizer.Load(Path.Combine(fixtures, "mistral-v0.1"));
+using var mistralModel = SentencePieceModelTokenizer.Load(Path.Combine(fixtures, "mistral-v0.1"));
+using var baseline = new MlNetSentencePiece(Path.Combine(fixtures, "mistral-v0.1", "tokenizer.model"));
+var results = TokenizerBench.Run(
+[
+    ("qwen3 tokenizer.json (HuggingFaceTokenizer: Tokenizers.DotNet)", qwen),
+    ("mistral-v0.1 tokenizer.json (HuggingFaceTokenizer: Tokenizers.DotNet)", mistralJson),
+    ("mistral-v0.1 tokenizer.model (SentencePieceModelTokenizer)", mistralModel),
+    ("mistral-v0.1 tokenizer.model (Microsoft.ML.Tokenizers 2.0.1, baseline)", baseline),
+], text, runs);
+foreach (var r in results) Report(r);
+var ours = mistralModel.Encode(text);
+var theirs = baseline.Encode(text);
+var firstDiff = Enumerable.Range(0, Math.Min(ours.Length, theirs.Length)).FirstOrDefault(i => ours[i] != theirs[i], -1);
+var agreement = $"Microsoft.ML.Tokenizers vs SentencePieceModelTokenizer on the 10 MB text: {theirs.Length} vs {ours.Length} ids, "
+    + (firstDiff < 0 && ours.Length == theirs.Length ? "identical" : $"first difference at id {firstDiff}");
+Console.WriteLine(agreement);
 
 var output = new
 {
@@ -39,13 +37,16 @@ var output = new
     text = "first 10,000,000 bytes (cut at a line end) of datasets/long/search then validation, file order",
     text_bytes = Encoding.UTF8.GetByteCount(text),
     runs,
+    baseline_agreement = agreement,
     results = results.Select(r => new
     {
         tokenizer = r.Tokenizer,
         tokens = r.Tokens,
         best_seconds = Math.Round(r.BestSeconds, 3),
         median_seconds = Math.Round(r.MedianSeconds, 3),
+        best_cpu_seconds = Math.Round(r.BestCpuSeconds, 3),
         tokens_per_second = Math.Round(r.TokensPerSecond),
+        tokens_per_cpu_second = Math.Round(r.TokensPerCpuSecond),
         megabytes_per_second = Math.Round(r.MegabytesPerSecond, 2),
     }),
 };
@@ -53,12 +54,8 @@ var path = Path.Combine(root, "bench", "tokenizers.json");
 File.WriteAllText(path, JsonSerializer.Serialize(output, new JsonSerializerOptions { WriteIndented = true }) + "\n");
 Console.WriteLine($"wrote {path}");
 
-static TokenizerBenchResult Report(TokenizerBenchResult r)
-{
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{r.Tokenizer}: {r.Tokens} tokens, best {r.BestSeconds:F3} s, median {r.MedianSeconds:F3} s, {r.TokensPerSecond:F0} tokens/s, {r.MegabytesPerSecond:F2} MB/s"));
-    return r;
-}
+static void Report(TokenizerBenchResult r) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{r.Tokenizer}: {r.Tokens} tokens, best {r.BestSeconds:F3} s (median {r.MedianSeconds:F3} s, CPU {r.BestCpuSeconds:F3} s), {r.TokensPerSecond:F0} tokens/s, {r.TokensPerCpuSecond:F0} tokens/CPU-s"));
 
 static string TenMegabytes(string root)
 {
