@@ -8,6 +8,12 @@ namespace LongRopeSearch.Rope;
 /// pairs can keep λ near 1. Solving 2π·b^(2i/d) = L0 for i gives (d/2)·log_b(L0/(2π)) pairs that did see a full turn;
 /// the paper rounds it up and counts dimensions: d_extra = 2·⌈(d/2)·log_b(L0/(2π))⌉ (Llama 2: d 128, b 10000,
 /// L0 4096 → 92).
+/// <para>
+/// The search's <c>critical_dimension: true</c> takes <see cref="Pair"/>: LongRoPE2 (Shang et al., 2025) bounds the
+/// pairs from it up below by the scale s, for the same reason (see search-spaces/README.md). LongRoPE2's search code
+/// (microsoft/LongRoPE, branch dev/nishang/longrope) defaults to ⌈(d/2)·log_b(L0/(2π))⌉ − 1, one pair lower, which
+/// also bounds the last pair that did complete a turn; a space file can give that index explicitly.
+/// </para>
 /// </summary>
 /// <param name="Pair">First pair index whose period 2π/θ_i exceeds L0 (found by comparing the periods; d/2 when none does).</param>
 /// <param name="DExtra">d_extra = 2·⌈(d/2)·log_b(L0/(2π))⌉, clamped to [0, d]: the number of dimensions that saw a full period.</param>

@@ -52,23 +52,29 @@ public class EarlyAbandonTests
     }
 
     [Fact]
-    public void No_rule_is_offered_before_parents_many_full_evaluations()
+    public void Generation_0_has_no_rule_and_each_later_one_the_parents_th_best_of_the_generations_before_it()
     {
         var space = TestSpaces.Small(abandon: true);
         var ts = TestSpaces.Target(space, 512);
         var s = new LongRopeSearcher(ts, TestSpaces.Baselines(TestSpaces.Pairs, 8), 1UL);
         var eval = new SyntheticEvaluator(4);
-        for (int i = 0; i < space.Evolution.Parents; i++)
+        var rules = new Dictionary<int, AbandonRule?>();
+        while (s.Next() is { } step)
         {
-            var step = s.Next()!;
-            Assert.Null(step.Abandon);
+            if (!rules.TryAdd(step.Candidate.Generation, step.Abandon)) Assert.Same(rules[step.Candidate.Generation], step.Abandon);
             s.Report(step.Candidate.Id, eval.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, default));
         }
-        var next = s.Next()!;
-        Assert.NotNull(next.Abandon);
-        // The threshold is the Parents-th best so far, found independently.
-        var expected = s.Evaluated.OrderBy(e => e.Score.MeanNll).ThenBy(e => e.Candidate.Id).ElementAt(space.Evolution.Parents - 1);
-        Assert.Equal(expected.Candidate.Id, next.Abandon!.ThresholdCandidateId);
+        Assert.Null(rules[0]);
+        Assert.DoesNotContain(s.Evaluated, e => e.Candidate.Generation == 0 && e.Score.Abandoned);
+        for (int g = 1; g <= space.Evolution.Generations; g++)
+        {
+            // The threshold is the Parents-th best full evaluation of generations < g, found independently.
+            var expected = s.Evaluated.Where(e => e.Candidate.Generation < g && !e.Score.Abandoned)
+                .OrderBy(e => e.Score.MeanNll).ThenBy(e => e.Candidate.Id).ElementAt(space.Evolution.Parents - 1);
+            Assert.Equal(expected.Candidate.Id, rules[g]!.ThresholdCandidateId);
+            Assert.Equal(expected.Score.PerSampleNll, rules[g]!.ThresholdPerSampleNll);
+        }
+        Assert.Contains(s.Evaluated, e => e.Score.Abandoned);
     }
 
     private static (LongRopeSearcher, SyntheticEvaluator) Run(SearchSpace space)

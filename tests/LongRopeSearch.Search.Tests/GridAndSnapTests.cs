@@ -60,9 +60,9 @@ public class GridAndSnapTests
     }
 
     [Fact]
-    public void Critical_dimension_derives_lower_pairs_from_the_ntk_curve()
+    public void Critical_dimension_ntk_below_derives_lower_pairs_from_the_ntk_curve()
     {
-        var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.FromModel) };
+        var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.FromModel, null, CriticalDimensionRule.NtkBelow) };
         var ts = TestSpaces.Target(space, 512, criticalPair: 3);
         var searcher = new LongRopeSearcher(ts, TestSpaces.Baselines(TestSpaces.Pairs, 8), 5UL);
         var eval = new SyntheticEvaluator(4);
@@ -76,5 +76,52 @@ public class GridAndSnapTests
                 Assert.Equal(expected, l[i], 9);
             }
         }
+    }
+}
+
+public class CriticalDimensionRuleTests
+{
+    [Fact]
+    public void Longrope2_bounds_pairs_from_the_critical_one_up_below_by_the_scale_and_searches_the_rest()
+    {
+        var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.FromModel) };
+        var ts = TestSpaces.Target(space, 512, criticalPair: 3);   // s = 8
+        Assert.Equal(CriticalDimensionRule.LongRope2, ts.CriticalRule);
+        Assert.Equal(0, ts.FirstSearchedPair);
+        Assert.Equal([1.0, 1.0, 1.0, 8.0, 8.0, 8.0, 8.0, 8.0], ts.LowIndex.Select(ts.GridValue));
+        Assert.All(ts.HighIndex, i => Assert.Equal(10.0, ts.GridValue(i)));
+
+        var searcher = new LongRopeSearcher(ts, TestSpaces.Baselines(TestSpaces.Pairs, 8), 5UL);
+        searcher.Run(new SyntheticEvaluator(4));
+        foreach (var e in searcher.Evaluated)
+        {
+            var l = e.Candidate.Factors.Lambda;
+            for (int i = 3; i < l.Count; i++) Assert.True(l[i] >= 8.0, $"pair {i}: {l[i]} < s in {e.Candidate}");
+        }
+        // The pairs below k are searched: they take many values, not one curve of λ_k.
+        Assert.True(searcher.Evaluated.Select(e => e.Candidate.Factors.Lambda[1]).Distinct().Count() > 10);
+        Assert.Contains(searcher.Evaluated, e => Math.Abs(e.Candidate.Factors.Lambda[1] - Math.Round(Math.Pow(e.Candidate.Factors.Lambda[3], 1 / 3.0), 2)) > 0.05);
+    }
+
+    [Fact]
+    public void Longrope2_at_the_short_stage_uses_its_own_scale_and_does_nothing_at_or_below_L0()
+    {
+        var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.Explicit, 5) };
+        var short128 = TargetSpace.Create(space, StageKind.Short, 128, null, 1.0);   // s = 2
+        Assert.Equal([1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0], short128.LowIndex.Select(short128.GridValue));
+        var short64 = TargetSpace.Create(space, StageKind.Short, 64, null, 1.0);     // s = 1
+        Assert.All(short64.LowIndex, i => Assert.Equal(0, i));
+    }
+
+    [Fact]
+    public void A_seed_below_the_longrope2_bound_is_raised_to_it()
+    {
+        var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.Explicit, 4) };
+        var ts = TestSpaces.Target(space, 512);
+        var ntkLike = TestSpaces.Baselines(TestSpaces.Pairs, 8)[1];
+        var searcher = new LongRopeSearcher(ts, [ntkLike], 1UL);
+        var f = searcher.Next()!.Candidate.Factors;
+        for (int i = 0; i < 4; i++) Assert.Equal(Math.Round(ntkLike.Factors.Lambda[i], 2), f.Lambda[i], 12);
+        for (int i = 4; i < 8; i++) Assert.Equal(Math.Max(8.0, Math.Round(ntkLike.Factors.Lambda[i], 2)), f.Lambda[i], 12);
     }
 }

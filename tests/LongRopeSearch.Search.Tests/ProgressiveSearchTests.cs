@@ -65,6 +65,43 @@ public class ProgressiveSearchTests
     }
 
     [Fact]
+    public void Every_stage_keeps_its_best_deployable_candidate_beside_its_best()
+    {
+        // The fitness prefers n̂ = 8, so the best overall is usually not deployable.
+        var space = TestSpaces.Small(seed: 3, abandon: true);
+        var records = new List<EvaluationRecord>();
+        var search = ProgressiveSearch.Start(space, SearchPlan.FromSpace(space), TestSpaces.BaselineProvider);
+        var result = search.Run(new SyntheticEvaluator(4), records.Add);
+        Assert.Contains(result.Stages, s => s.Best.Candidate.Factors.NHat != 0);
+        foreach (var stage in result.Stages)
+        {
+            // The best full evaluation with n̂ = 0 of the stage, by an independent scan of what was evaluated.
+            var expected = records.Where(r => r.Stage.Index == stage.Stage.Index && !r.Score.Abandoned && r.Candidate.Factors.NHat == 0)
+                .OrderBy(r => r.Score.MeanNll).ThenBy(r => r.Candidate.Id).First();
+            Assert.NotNull(stage.BestDeployable);
+            Assert.Equal(expected.Candidate.Id, stage.BestDeployable!.Candidate.Id);
+            Assert.Equal(0, stage.BestDeployable.Candidate.Factors.NHat);
+            Assert.True(stage.BestDeployable.Score.MeanNll >= stage.Best.Score.MeanNll);
+        }
+
+        // It survives the checkpoint, and a stage whose best is deployable names the same candidate twice.
+        var restored = ProgressiveSearch.Restore(SearchStateJson.DeserializeProgressive(SearchStateJson.Serialize(search.Snapshot())), TestSpaces.BaselineProvider);
+        Assert.Equal(result.Stages.Select(s => s.BestDeployable!.Candidate.Id), restored.Completed.Select(s => s.BestDeployable!.Candidate.Id));
+        Assert.Equal(result.Stages.Select(s => s.BestDeployable!.Score.MeanNll), restored.Completed.Select(s => s.BestDeployable!.Score.MeanNll));
+        var state = search.Snapshot();
+        state.Completed[0].BestDeployable = state.Completed[0].Best.Candidate.NHat != 0 ? state.Completed[0].Best : state.Completed[0].Top.First(t => t.Candidate.NHat != 0);
+        Assert.Throws<LongRopeSearch.Core.InputException>(() => ProgressiveSearch.Restore(state, TestSpaces.BaselineProvider));
+    }
+
+    [Fact]
+    public void Without_n_hat_zero_among_the_choices_no_candidate_is_deployable()
+    {
+        var space = TestSpaces.Small(seed: 3) with { NHatChoices = [4, 8, 16] };
+        var result = ProgressiveSearch.Start(space, SearchPlan.FromSpace(space), TestSpaces.BaselineProvider).Run(new SyntheticEvaluator(4));
+        Assert.All(result.Stages, s => Assert.Null(s.BestDeployable));
+    }
+
+    [Fact]
     public void A_first_target_without_seeds_is_an_error()
     {
         var space = TestSpaces.Small();

@@ -66,7 +66,22 @@ public class SearchSpaceFileTests
     [InlineData("""{"targets": ["8x"], "short": {"length": "8x"}}""", "short.length")]
     [InlineData("""{"n_hat_choices": [0, 4, 4]}""", "n_hat_choices[2]")]
     [InlineData("""{"critical_dimension": 40}""", "critical_dimension")]
-    [InlineData("""{"critical_dimension": true, "lambda": {"min": 0.5}}""", "lambda.min")]
+    [InlineData("""{"critical_dimension": {"rule": "ntk-below"}, "lambda": {"min": 0.5}}""", "lambda.min")]
+    [InlineData("""{"critical_dimension": {"rule": "ntk"}}""", "critical_dimension.rule")]
+    [InlineData("""{"critical_dimension": {"pair": "first"}}""", "critical_dimension.pair")]
+    [InlineData("""{"critical_dimension": {"pair": 0}}""", "critical_dimension")]
+    [InlineData("""{"critical_dimension": {"rule": "longrope2", "pare": 3}}""", "critical_dimension.pare")]
+    [InlineData("""{"critical_dimension": "yes"}""", "critical_dimension")]
+    [InlineData("""{"critical_dimension": 3, "lambda": {"max": 5}, "targets": ["8x"]}""", "lambda")]
+    [InlineData("""{"attention_factor": {"policy": "search", "max": 1.4}}""", "attention_factor.min")]
+    [InlineData("""{"attention_factor": {"policy": "search", "min": 1.0}}""", "attention_factor.max")]
+    [InlineData("""{"attention_factor": {"policy": "search", "min": 1.5, "max": 1.4}}""", "attention_factor.max")]
+    [InlineData("""{"attention_factor": {"policy": "search", "min": 0, "max": 1.4}}""", "attention_factor.min")]
+    [InlineData("""{"attention_factor": {"policy": "search", "min": 1.0, "max": 1.4, "step": 0}}""", "attention_factor.step")]
+    [InlineData("""{"attention_factor": {"policy": "search", "min": 1.0, "max": 1.4, "value": 1.2}}""", "attention_factor.value")]
+    [InlineData("""{"attention_factor": {"policy": "fixed", "value": 1.2, "min": 1.0}}""", "attention_factor.min")]
+    [InlineData("""{"attention_factor": {"policy": "longrope-default", "step": 0.01}}""", "attention_factor.step")]
+    [InlineData("""{"generations": -1}""", "generations")]
     [InlineData("""{"attention_factor": {"policy": "yarn"}}""", "attention_factor.policy")]
     [InlineData("""{"attention_factor": {"policy": "fixed"}}""", "attention_factor.value")]
     [InlineData("""{"population": 64.5}""", "population")]
@@ -77,6 +92,43 @@ public class SearchSpaceFileTests
         Assert.Equal("space.json", ex.Origin);
         Assert.Equal(field, ex.Field);
         Assert.StartsWith("space.json: " + field, ex.Message);
+    }
+
+    [Fact]
+    public void A_longrope2_bound_the_space_cannot_meet_says_so()
+    {
+        var ex = Fails("""{"critical_dimension": 3, "lambda": {"max": 5}, "targets": ["8x"]}""");
+        Assert.Contains("pair 3", ex.Message);
+        Assert.Contains("critical_dimension", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("false", CriticalDimensionMode.Off, null, CriticalDimensionRule.LongRope2)]
+    [InlineData("true", CriticalDimensionMode.FromModel, null, CriticalDimensionRule.LongRope2)]
+    [InlineData("5", CriticalDimensionMode.Explicit, 5, CriticalDimensionRule.LongRope2)]
+    [InlineData("""{"rule": "ntk-below"}""", CriticalDimensionMode.FromModel, null, CriticalDimensionRule.NtkBelow)]
+    [InlineData("""{"rule": "ntk-below", "pair": 7}""", CriticalDimensionMode.Explicit, 7, CriticalDimensionRule.NtkBelow)]
+    [InlineData("""{"rule": "longrope2", "pair": "model"}""", CriticalDimensionMode.FromModel, null, CriticalDimensionRule.LongRope2)]
+    [InlineData("""{"pair": 9}""", CriticalDimensionMode.Explicit, 9, CriticalDimensionRule.LongRope2)]
+    public void Critical_dimension_forms(string value, CriticalDimensionMode mode, int? pair, CriticalDimensionRule rule)
+    {
+        var s = Parse($$"""{"critical_dimension": {{value}}}""");
+        Assert.Equal(new CriticalDimensionSetting(mode, pair, rule), s.CriticalDimension);
+    }
+
+    [Fact]
+    public void A_searched_attention_factor_reads_its_grid_exactly()
+    {
+        var s = Parse("""{"attention_factor": {"policy": "search", "min": 1.0, "max": 1.4, "step": 0.01}, "targets": ["8x"], "short": {"length": "2x"}}""");
+        Assert.Equal(AttentionFactorPolicy.Search, s.AttentionFactor.Policy);
+        Assert.Equal(new AttentionFactorGrid(1.0m, 1.4m, 0.01m), s.AttentionFactor.Grid);
+        Assert.Equal(41, s.AttentionFactor.Grid!.Count);
+        Assert.Equal(0.01m, Parse("""{"attention_factor": {"policy": "search", "min": 1, "max": 2}}""").AttentionFactor.Grid!.Step);
+        // The long targets search it; the short stage never does (one factor is deployed for short and long).
+        Assert.NotNull(TargetSpace.Create(s, StageKind.Long, 2048, null, 1.2).AttentionGrid);
+        Assert.Null(TargetSpace.Create(s, StageKind.Short, 512, null, 1.2).AttentionGrid);
+        // The value seeded beside each seed's own factor is LongRoPE's default.
+        Assert.Equal(Math.Sqrt(1 + Math.Log(8) / Math.Log(256)), s.AttentionFactor.For(2048, 256), 15);
     }
 
     [Fact]
@@ -119,6 +171,17 @@ public class SearchSpaceFileTests
         Assert.Equal(1UL, s.Seed);
         var ts = TargetSpace.Create(s, StageKind.Long, 4096, null, 1.0);
         Assert.Equal(20.0, ts.GridValue(ts.HighIndex[^1]));   // 1.25 · 16
+    }
+
+    [Fact]
+    public void The_tiny_checkpoint_space_variant_searching_the_attention_factor_differs_only_there()
+    {
+        var plain = SearchSpaceFile.Load(RepoPaths.Combine("search-spaces", "tiny-brown.json"), 32, 256);
+        var af = SearchSpaceFile.Load(RepoPaths.Combine("search-spaces", "tiny-brown-af.json"), 32, 256);
+        Assert.Equal(AttentionFactorPolicy.Search, af.AttentionFactor.Policy);
+        Assert.Equal(new AttentionFactorGrid(1.0m, 1.4m, 0.01m), af.AttentionFactor.Grid);
+        static string Json(SearchSpace x) => System.Text.Json.JsonSerializer.Serialize(x with { Source = "" });
+        Assert.Equal(Json(plain with { AttentionFactor = af.AttentionFactor }), Json(af));
     }
 
     [Theory]

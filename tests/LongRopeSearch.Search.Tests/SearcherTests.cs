@@ -32,6 +32,8 @@ public class SearcherTests
     {
         var (_, eval) = RunOne(TestSpaces.Small());
         Assert.Equal(eval.Calls.Count, eval.Calls.Select(c => c.Key).Distinct().Count());
+        var (_, evalAf) = RunOne(TestSpaces.SmallSearchingAttention());
+        Assert.Equal(evalAf.Calls.Count, evalAf.Calls.Select(c => c.Key).Distinct().Count());
     }
 
     [Fact]
@@ -63,8 +65,11 @@ public class SearcherTests
         var space = TestSpaces.Small();
         var (searcher, eval) = RunOne(space);
         var e = space.Evolution;
-        Assert.Equal(e.Population + (e.Generations - 1) * (e.Mutations + e.Crossovers) - searcher.Counters.ChildrenGivenUp, eval.Calls.Count);
-        Assert.Equal(e.Generations - 1, searcher.Generation);
+        // `generations` counts the generations of children after the initial population (microsoft/LongRoPE's
+        // max_time_budget): 16 + 10·12 = 136 here, 64 + 40·32 = 1,344 with LongRoPE's defaults.
+        Assert.Equal(e.Population + e.Generations * (e.Mutations + e.Crossovers) - searcher.Counters.ChildrenGivenUp, eval.Calls.Count);
+        Assert.Equal(e.Generations, searcher.Generation);
+        Assert.Equal(e.Generations + 1, searcher.Evaluated.Select(x => x.Candidate.Generation).Distinct().Count());
         Assert.Equal(eval.Calls.Count, searcher.PlannedEvaluations);
     }
 
@@ -134,12 +139,15 @@ public class SearcherTests
         var ts = TestSpaces.Target(TestSpaces.Small(), 512);
         var s = new LongRopeSearcher(ts, TestSpaces.Baselines(TestSpaces.Pairs, 8), 1UL);
         var step = s.Next()!;
-        Assert.Throws<InvalidOperationException>(() => s.Report(step.Candidate.Id + 1, CandidateScore.FromSamples([1, 1, 1, 1])));
+        // An id outside the running generation.
+        Assert.Throws<InvalidOperationException>(() => s.Report(step.Candidate.Id + s.PendingCount, CandidateScore.FromSamples([1, 1, 1, 1])));
         Assert.Throws<ArgumentException>(() => s.Report(step.Candidate.Id, CandidateScore.FromSamples([1, 1, 1])));
         // No rule was offered (too few full evaluations yet), so an abandoned score is refused.
         Assert.Throws<ArgumentException>(() => s.Report(step.Candidate.Id, CandidateScore.FromSamples([9], abandoned: true)));
         s.Report(step.Candidate.Id, CandidateScore.FromSamples([1, 1, 1, 1]));
         Assert.NotEqual(step.Candidate.Id, s.Next()!.Candidate.Id);
+        // Reported once only.
+        Assert.Throws<InvalidOperationException>(() => s.Report(step.Candidate.Id, CandidateScore.FromSamples([1, 1, 1, 1])));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace LongRopeSearch.Search.Tests;
 
 /// <summary>
 /// A fitness with a known optimum standing in for perplexity: per-sample NLL =
-/// base + difficulty_j + Σ_i (ln λ_i − ln λ*_i)² + 0.002·(log2(1 + n̂) − log2(1 + n̂*))² + noise(key, j),
+/// base + difficulty_j + Σ_i (ln λ_i − ln λ*_i)² + 0.002·(log2(1 + n̂) − log2(1 + n̂*))² [+ 2·(ln af − ln af*)²] + noise(key, j),
 /// where λ*_i = s^((i/(P−1))^2) (monotone, 1 at the first pair, s at the last) and the noise (±<see cref="NoiseAmplitude"/>)
 /// is a pure function of the factor key and the sample, like a real engine's bits.
 /// </summary>
@@ -19,6 +19,9 @@ public sealed class SyntheticEvaluator : ICandidateEvaluator
 
     public int Samples { get; }
     public int OptimumNHat { get; }
+
+    /// <summary>af*, or null for a fitness blind to the attention factor (as before it could be searched).</summary>
+    public double? OptimumAttentionFactor { get; init; }
 
     /// <summary>Every call in order: (key, length).</summary>
     public List<(string Key, int Length)> Calls { get; } = [];
@@ -38,7 +41,13 @@ public sealed class SyntheticEvaluator : ICandidateEvaluator
             loss += d * d;
         }
         var dn = Math.Log2(1 + f.NHat) - Math.Log2(1 + OptimumNHat);
-        return loss + 0.002 * dn * dn;
+        loss += 0.002 * dn * dn;
+        if (OptimumAttentionFactor is { } af)
+        {
+            var da = Math.Log(f.AttentionFactor) - Math.Log(af);
+            loss += 2 * da * da;
+        }
+        return loss;
     }
 
     public int OriginalLength { get; init; } = 64;

@@ -26,14 +26,24 @@ public static class TestSpaces
         },
     };
 
+    /// <summary><see cref="Small"/> with the attention factor searched on [1.00, 1.40] in steps of 0.01.</summary>
+    public static SearchSpace SmallSearchingAttention(ulong seed = 7, bool abandon = false, int samples = 4) =>
+        Small(seed, abandon, samples) with
+        {
+            AttentionFactor = new AttentionFactorSetting(AttentionFactorPolicy.Search, Grid: new AttentionFactorGrid(1.0m, 1.4m, 0.01m)),
+        };
+
     public static TargetSpace Target(SearchSpace space, int length, int? criticalPair = null) =>
         TargetSpace.Create(space, StageKind.Long, length, criticalPair, space.AttentionFactor.For(length, space.OriginalLength));
 
-    /// <summary>Baselines of a kind: PI (all λ = s) and a crude NTK-like curve λ_i = s^(i/(P−1)).</summary>
+    /// <summary>
+    /// Baselines of a kind: PI (all λ = s, attention factor 1) and a crude NTK-like curve λ_i = s^(i/(P−1)) with a
+    /// YaRN-like attention factor 0.1·ln s + 1 (used only by spaces that search the factor), both n̂ = 0.
+    /// </summary>
     public static IReadOnlyList<SeedCandidate> Baselines(int pairs, double scale) =>
     [
         new("pi", new FactorSet(Enumerable.Repeat(scale, pairs).ToArray())),
-        new("ntk", new FactorSet(Enumerable.Range(0, pairs).Select(i => Math.Pow(scale, (double)i / (pairs - 1))).ToArray())),
+        new("ntk", new FactorSet(Enumerable.Range(0, pairs).Select(i => Math.Pow(scale, (double)i / (pairs - 1))).ToArray(), 0, 0.1 * Math.Log(scale) + 1)),
     ];
 
     public static ISeedProvider BaselineProvider { get; } = SeedProvider.FromDelegate(stage =>

@@ -3,10 +3,12 @@ namespace LongRopeSearch.Search;
 /// <summary>
 /// Early abandon: stop evaluating a candidate that is already clearly too bad to become a parent.
 /// <para>
-/// The threshold candidate T is the worst full evaluation that would survive as a parent if the generation ended now
-/// (the <see cref="EvolutionSettings.Parents"/>-th best full evaluation so far). That threshold only ever improves,
-/// so a candidate clearly worse than T could not have become a parent. No rule is offered before that many full
-/// evaluations exist.
+/// One rule per generation, frozen when the generation starts: the threshold candidate T is the
+/// <see cref="EvolutionSettings.Parents"/>-th best full evaluation of the previous generations, i.e. the worst parent
+/// of the generation being evaluated. Every candidate of the generation is offered the same rule, so which candidates
+/// are abandoned does not depend on the order in which evaluations finish (they may run in parallel, on several
+/// machines). The parent cut only ever improves, so a candidate clearly worse than T cannot become a parent. No rule
+/// exists while fewer than Parents full evaluations precede the generation, so generation 0 is never abandoned.
 /// </para>
 /// <para>
 /// Rule: after k of K samples, with <c>MinSamples ≤ k &lt; K</c>, abandon when

@@ -9,17 +9,21 @@ internal static class GenomeCodec
     {
         var lambda = new double[space.Pairs];  // [pairs]
         for (int i = 0; i < lambda.Length; i++) lambda[i] = space.GridValue(genome.Index[i]);
-        return new FactorSet(lambda, genome.NHat, space.AttentionFactor);
+        return new FactorSet(lambda, genome.NHat, AttentionFactor(space, genome));
     }
+
+    /// <summary>The grid value the genome holds when the factor is searched, else the space's fixed factor.</summary>
+    public static double AttentionFactor(TargetSpace space, Genome genome) =>
+        space.AttentionGrid is { } grid ? grid.Value(genome.AttentionIndex) : space.AttentionFactor;
 
     /// <summary>
     /// Recomputes the pairs below the critical pair k from λ_k: λ_i = λ_k^(i/k), rounded to the nearest grid point,
-    /// kept ≤ λ_k and within the pair's bounds. A no-op without a critical pair.
+    /// kept ≤ λ_k and within the pair's bounds. A no-op unless the space uses the ntk-below rule.
     /// </summary>
     public static void DeriveBelowCritical(TargetSpace space, int[] index)
     {
+        if (!space.DerivesBelowCritical) return;
         int k = space.CriticalPair;
-        if (k == 0) return;
         var lambdaK = space.GridValue(index[k]);
         var origin = (double)space.GridOrigin;
         var step = (double)space.Step;
@@ -32,15 +36,20 @@ internal static class GenomeCodec
         }
     }
 
-    /// <summary>Every index within its pair's bounds, n̂ an allowed choice, λ non-decreasing when monotone, derived pairs consistent.</summary>
+    /// <summary>
+    /// Every index within its pair's bounds, n̂ an allowed choice, the attention index on the grid (or absent when the
+    /// factor is fixed), λ non-decreasing when monotone, derived pairs consistent.
+    /// </summary>
     public static bool IsValid(TargetSpace space, Genome genome)
     {
         var idx = genome.Index;
         if (idx.Length != space.Pairs || Array.BinarySearch(space.NHatChoices, genome.NHat) < 0) return false;
+        if (space.AttentionGrid is { } grid ? genome.AttentionIndex < 0 || genome.AttentionIndex >= grid.Count : genome.AttentionIndex != Genome.FixedAttention)
+            return false;
         for (int i = 0; i < idx.Length; i++)
             if (idx[i] < space.LowIndex[i] || idx[i] > space.HighIndex[i]) return false;
         if (space.Monotone && !IsMonotone(idx)) return false;
-        if (space.CriticalPair > 0)
+        if (space.DerivesBelowCritical)
         {
             var copy = (int[])idx.Clone();
             DeriveBelowCritical(space, copy);
@@ -61,7 +70,8 @@ internal static class GenomeCodec
     /// The nearest point of the space to an arbitrary factor set (a seed): each λ to the nearest grid point within
     /// its pair's bounds; then, when monotone, a running maximum from the first searched pair up (lifting a dip to
     /// its left neighbour, which stays within bounds because bounds are monotone too); then the derived pairs below
-    /// k; n̂ to the nearest allowed choice (ties to the smaller). The attention factor is the space's.
+    /// k; n̂ to the nearest allowed choice (ties to the smaller). The attention factor is the space's fixed one, or,
+    /// when searched, the grid point nearest to the seed's own factor.
     /// </summary>
     public static Genome Snap(TargetSpace space, FactorSet factors)
     {
@@ -76,10 +86,11 @@ internal static class GenomeCodec
             idx[i] = (int)Math.Clamp(j, space.LowIndex[i], space.HighIndex[i]);
         }
         if (space.Monotone)
-            for (int i = space.CriticalPair + 1; i < idx.Length; i++)
+            for (int i = space.FirstSearchedPair + 1; i < idx.Length; i++)
                 idx[i] = Math.Max(idx[i], idx[i - 1]);
         DeriveBelowCritical(space, idx);
-        return new Genome(idx, NearestChoice(space.NHatChoices, factors.NHat));
+        var attention = space.AttentionGrid?.Nearest(factors.AttentionFactor) ?? Genome.FixedAttention;
+        return new Genome(idx, NearestChoice(space.NHatChoices, factors.NHat), attention);
     }
 
     private static int NearestChoice(int[] choices, int n)

@@ -3,6 +3,9 @@ namespace LongRopeSearch.Search;
 /// <summary>Making the candidates of each generation.</summary>
 public sealed partial class LongRopeSearcher
 {
+    /// <summary>Appended to a seed's label for its copy with the space's policy attention factor (a searched factor only).</summary>
+    public const string PolicyAttentionSuffix = "+policy-af";
+
     private void BuildInitialPopulation(IReadOnlyList<SeedCandidate> seeds)
     {
         var tally = new DrawTally();
@@ -12,6 +15,13 @@ public sealed partial class LongRopeSearcher
         {
             ArgumentNullException.ThrowIfNull(seed);
             if (string.IsNullOrWhiteSpace(seed.Label)) throw new ArgumentException("every seed needs a label (its origin)", nameof(seeds));
+        }
+        // A searched attention factor: each seed keeps its own (YaRN's 0.1·ln s + 1, PI's 1 ...) snapped to the grid,
+        // and each is seeded again with the space's policy value, so the fixed policy is always among the starts.
+        var all = Space.AttentionGrid is null ? seeds
+            : [.. seeds, .. seeds.Select(s => new SeedCandidate(s.Label + PolicyAttentionSuffix, s.Factors.With(attentionFactor: Space.AttentionFactor)))];
+        foreach (var seed in all)
+        {
             var genome = GenomeCodec.Snap(Space, seed.Factors);
             if (IsKnown(genome)) { seedDuplicates++; continue; }
             seedCandidates.Add(Adopt(genome, 0, seed.Label, []));
@@ -31,9 +41,8 @@ public sealed partial class LongRopeSearcher
             population.Add(Adopt(child, 0, CandidateOrigin.SeedMutation, [parent.Id]));
         }
 
-        _pending = population;
-        _nextPending = 0;
         Generation = 0;
+        StartGeneration(population);
         _counters = _counters with
         {
             SeedDuplicates = _counters.SeedDuplicates + seedDuplicates,
@@ -44,23 +53,23 @@ public sealed partial class LongRopeSearcher
     }
 
     /// <summary>
-    /// Called when the last pending candidate is reported: breeds the next generation that yields any child, or
-    /// finishes the stage when the generations are used up.
+    /// Called when the generation's results are recorded: breeds the next generation that yields any child, or
+    /// finishes the stage after <see cref="EvolutionSettings.Generations"/> generations of children.
     /// </summary>
     private void BreedNextGeneration()
     {
-        _pending = [];
-        _nextPending = 0;
-        while (Generation + 1 < Space.Evolution.Generations)
+        while (Generation < Space.Evolution.Generations)
         {
             Generation++;
             var children = BreedChildren();
             if (children.Count > 0)
             {
-                _pending = children;
+                StartGeneration(children);
                 return;
             }
         }
+        StartGeneration([]);
+        _rule = null;
         IsFinished = true;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LongRopeSearch.Core;
 
 namespace LongRopeSearch.Search;
@@ -9,31 +10,37 @@ public sealed partial class LongRopeSearcher
 
     /// <summary>
     /// The complete state as plain data (a deep copy: later steps do not change it). Restoring it gives a searcher
-    /// that continues exactly as this one would, starting with the same pending candidate.
+    /// that continues exactly as this one would. It depends only on which results are in, not on their arrival order.
     /// </summary>
     public SearcherState Snapshot() => new()
     {
         StageIndex = StageIndex,
-        Space = Space with { LowIndex = (int[])Space.LowIndex.Clone(), HighIndex = (int[])Space.HighIndex.Clone(), NHatChoices = (int[])Space.NHatChoices.Clone() },
+        Space = Space with
+        {
+            LowIndex = (int[])Space.LowIndex.Clone(), HighIndex = (int[])Space.HighIndex.Clone(), NHatChoices = (int[])Space.NHatChoices.Clone(),
+        },
         Rng = _rng.GetState(),
         Generation = Generation,
         NextCandidateId = NextCandidateId,
         Finished = IsFinished,
         Pending = _pending.Select(StateCodec.ToState).ToList(),
-        NextPending = _nextPending,
+        Reported = _pending.Select((c, i) => (c, i)).Where(p => _reported[p.i] is not null)
+            .Select(p => new ReportedState { CandidateId = p.c.Id, Score = StateCodec.CopyScore(_reported[p.i]!) }).ToList(),
         Evaluated = _evaluated.Select(StateCodec.ToState).ToList(),
         Counters = _counters,
     };
 
     /// <summary>
-    /// A searcher continuing from <paramref name="state"/>. Inconsistent state (an edited or damaged checkpoint)
-    /// throws <see cref="InputException"/>.
+    /// A searcher continuing from <paramref name="state"/>. Inconsistent state (an edited or damaged checkpoint, or
+    /// one of another format) throws <see cref="InputException"/>.
     /// </summary>
     public static LongRopeSearcher Restore(SearcherState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Format != SearcherState.CurrentFormat)
-            throw new InputException(CheckpointSource, "format", $"searcher state format {SearcherState.CurrentFormat}", state.Format.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            throw new InputException(CheckpointSource, "format",
+                $"searcher state format {SearcherState.CurrentFormat} (written by another version of longrope; start the search again)",
+                state.Format.ToString(CultureInfo.InvariantCulture));
         if (state.Space is null) throw new InputException(CheckpointSource, "space", "the stage's search space");
         state.Space.CheckConsistent(CheckpointSource);
         Xoshiro256StarStar rng;
@@ -52,20 +59,37 @@ public sealed partial class LongRopeSearcher
             if (e.Score?.PerSampleNll is null) throw new InputException(CheckpointSource, $"evaluated[{c.Id}].score", "a score with per-sample NLLs");
             s.CheckRestoredScore(c.Id, e.Score);
             if (s._known.Contains(c.Key)) throw new InputException(CheckpointSource, $"evaluated[{c.Id}]", "each factor set evaluated once");
+            if (c.Generation > state.Generation) throw new InputException(CheckpointSource, $"evaluated[{c.Id}].generation", $"a completed generation, below {state.Generation}");
             s.Record(new EvaluatedCandidate(c, StateCodec.CopyScore(e.Score)));
         }
-        s._pending = [];
+
+        var pending = new List<Candidate>();
         foreach (var p in state.Pending ?? [])
         {
             var c = s.FromState(p);
-            // Pending candidates before NextPending were evaluated already; the rest must be new.
-            var fine = s._pending.Count < state.NextPending ? s._cache.ContainsKey(c.Key) : s._known.Add(c.Key);
-            if (!fine) throw new InputException(CheckpointSource, $"pending[{c.Id}]", "evaluated candidates before next_pending, new distinct ones after");
-            s._pending.Add(c);
+            if (!s._known.Add(c.Key) || c.Generation != state.Generation || (pending.Count > 0 && c.Id <= pending[^1].Id))
+                throw new InputException(CheckpointSource, $"pending[{c.Id}]", $"new distinct candidates of generation {state.Generation} in id order");
+            pending.Add(c);
         }
-        s._nextPending = state.NextPending;
-        if (state.NextPending < 0 || state.NextPending > s._pending.Count || (!state.Finished && state.NextPending >= s._pending.Count))
-            throw new InputException(CheckpointSource, "next_pending", $"an index within the {s._pending.Count} pending candidates");
+        if (state.Finished != (pending.Count == 0))
+            throw new InputException(CheckpointSource, "pending", state.Finished ? "no pending candidate in a finished stage" : "the candidates of the running generation");
+        // The rule is a function of the completed generations, so it is recomputed rather than stored.
+        s.StartGeneration(pending);
+        if (state.Finished) s._rule = null;
+
+        foreach (var r in state.Reported ?? [])
+        {
+            var field = $"reported[{r?.CandidateId}]";
+            if (r?.Score?.PerSampleNll is null) throw new InputException(CheckpointSource, field, "a score with per-sample NLLs");
+            if (!s.IsPending(r.CandidateId)) throw new InputException(CheckpointSource, field, "a pending candidate reported once");
+            s.CheckRestoredScore(r.CandidateId, r.Score);
+            if (r.Score.Abandoned && (s._rule is null || s._rule.ShouldContinue(r.Score.PerSampleNll.Length, r.Score.PerSampleNll)))
+                throw new InputException(CheckpointSource, field, "an abandoned score only where the generation's abandon rule stops");
+            s._reported[s._pendingIndex[r.CandidateId]] = StateCodec.CopyScore(r.Score);
+            s._reportedCount++;
+        }
+        if (!state.Finished && s._reportedCount == pending.Count)
+            throw new InputException(CheckpointSource, "reported", "fewer results than pending candidates (a complete generation is recorded at once)");
         return s;
     }
 
@@ -81,6 +105,6 @@ public sealed partial class LongRopeSearcher
         var k = Space.Evolution.Samples;
         var n = score.PerSampleNll.Length;
         if (score.Abandoned ? n < 1 || n >= k : n != k)
-            throw new InputException(CheckpointSource, $"evaluated[{id}].score.per_sample_nll", score.Abandoned ? $"1 to {k - 1} samples" : $"{k} samples", n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            throw new InputException(CheckpointSource, $"score of candidate {id}: per_sample_nll", score.Abandoned ? $"1 to {k - 1} samples" : $"{k} samples", n.ToString(CultureInfo.InvariantCulture));
     }
 }

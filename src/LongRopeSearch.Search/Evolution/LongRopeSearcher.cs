@@ -3,33 +3,54 @@ using LongRopeSearch.Rope;
 namespace LongRopeSearch.Search;
 
 /// <summary>
-/// LongRoPE's evolutionary search for one stage (one target length), as a step machine the host drives:
+/// LongRoPE's evolutionary search for one stage (one target length), as a step machine the host drives one
+/// generation at a time. Sequentially:
 /// <code>
 /// while (searcher.Next() is { } step)
 ///     searcher.Report(step.Candidate.Id, evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct));
 /// </code>
-/// Between any two calls the whole state can be taken with <see cref="Snapshot"/> and continued with
-/// <see cref="Restore"/>: the continuation proposes exactly the candidates an uninterrupted run would.
+/// or in parallel: take every <see cref="PendingSteps"/> of the generation, evaluate them anywhere, and
+/// <see cref="Report"/> each result as it finishes, in any order.
 /// <para>
-/// Generation 0 is the seeds (snapped to the grid, bounds and monotonicity; duplicates dropped), then mutations of
-/// uniformly chosen seeds until <see cref="EvolutionSettings.Population"/> candidates exist. Each later generation
-/// (up to <see cref="EvolutionSettings.Generations"/> in all) takes the <see cref="EvolutionSettings.Parents"/>
-/// best full evaluations so far as parents (LongRoPE's elitist selection: top parents of population = parents
-/// ∪ children) and makes <see cref="EvolutionSettings.Mutations"/> mutations of random parents, then
-/// <see cref="EvolutionSettings.Crossovers"/> crossovers of two distinct random parents. No genome that was
-/// evaluated or is pending is ever proposed again. The best is the lowest mean NLL among full evaluations.
+/// <b>Results never depend on the order in which evaluations finish.</b> A generation's results are held apart until
+/// all of them are in; then they are recorded in candidate-id order and the next generation is bred. The early-
+/// abandon rule is frozen when the generation starts, from the full evaluations of the previous generations only
+/// (the <see cref="EvolutionSettings.Parents"/>-th best of them, i.e. the worst parent of this generation), so every
+/// candidate of a generation is offered the same rule object whatever the order. Generation 0 has no previous full
+/// evaluations and so no rule. (Before this, results were taken strictly in order and the threshold moved after each
+/// full evaluation inside a generation, and generation 0 was offered a rule once Parents of its candidates were
+/// full. A frozen threshold is never stricter than the moving one was at the same point, so fewer candidates are
+/// abandoned, and the candidates a search proposes for a given seed differ from those of the older versions.)
+/// </para>
+/// <para>
+/// Between any two calls the whole state can be taken with <see cref="Snapshot"/> and continued with
+/// <see cref="Restore"/>, also in the middle of a generation reported out of order: the continuation proposes exactly
+/// the candidates an uninterrupted run would.
+/// </para>
+/// <para>
+/// Generation 0 is the seeds (snapped to the grid, bounds and monotonicity; duplicates dropped; when the space searches
+/// the attention factor, each seed with its own factor and again with the space's policy factor), then mutations of
+/// uniformly chosen seeds until <see cref="EvolutionSettings.Population"/> candidates exist. Each of the
+/// <see cref="EvolutionSettings.Generations"/> later generations takes the <see cref="EvolutionSettings.Parents"/> best
+/// full evaluations so far as parents (LongRoPE's elitist selection: top parents of population = parents ∪
+/// children) and makes <see cref="EvolutionSettings.Mutations"/> mutations of random parents, then
+/// <see cref="EvolutionSettings.Crossovers"/> crossovers of two distinct random parents. No genome that was evaluated
+/// or is pending is ever proposed again. The best is the lowest mean NLL among full evaluations.
 /// </para>
 /// </summary>
 public sealed partial class LongRopeSearcher
 {
     private readonly Xoshiro256StarStar _rng;
-    private readonly List<EvaluatedCandidate> _evaluated = [];           // evaluation order
+    private readonly List<EvaluatedCandidate> _evaluated = [];           // completed generations, each in id order
     private readonly Dictionary<string, EvaluatedCandidate> _cache = []; // FactorSet.Key → evaluation
     private readonly HashSet<string> _known = [];                        // keys evaluated or pending
     private readonly List<EvaluatedCandidate> _rankedFull = [];          // full evaluations, best first
-    private List<Candidate> _pending = [];
-    private int _nextPending;
-    private SearchCounters _counters = new();
+    private List<Candidate> _pending = [];                               // the generation, id order
+    private CandidateScore?[] _reported = [];                            // [pending] result, null until reported
+    private Dictionary<long, int> _pendingIndex = [];                    // candidate id → index in _pending
+    private int _reportedCount;
+    private AbandonRule? _rule;                                          // frozen for the generation
+    private SearchCounters _counters = new();                            // completed generations and breeding
 
     /// <summary>A fresh search of <paramref name="space"/> from <paramref name="seeds"/> (at least one).</summary>
     /// <param name="rngState">The generator state to start from (<see cref="Xoshiro256StarStar.GetState"/>).</param>
@@ -61,7 +82,7 @@ public sealed partial class LongRopeSearcher
     public TargetSpace Space { get; }
     public int StageIndex { get; }
 
-    /// <summary>The generation whose candidates are being evaluated (0 = initial population).</summary>
+    /// <summary>The generation whose candidates are being evaluated (0 = initial population, up to Generations).</summary>
     public int Generation { get; private set; }
 
     public bool IsFinished { get; private set; }
@@ -72,28 +93,73 @@ public sealed partial class LongRopeSearcher
     /// <summary>The generator's state now (after the stage finishes: what the next stage continues from).</summary>
     public string RngState => _rng.GetState();
 
-    public SearchCounters Counters => _counters;
+    /// <summary>
+    /// Counters of everything reported so far: the completed generations, then the current generation's results in
+    /// candidate-id order (so the value depends only on which results are in, not on their arrival order).
+    /// </summary>
+    public SearchCounters Counters
+    {
+        get
+        {
+            var c = _counters;
+            for (int i = 0; i < _reported.Length; i++)
+                if (_reported[i] is { } score) c = Count(c, score);
+            return c;
+        }
+    }
 
-    /// <summary>Every evaluation so far, in evaluation order.</summary>
+    /// <summary>Every evaluation of the completed generations, generation by generation in candidate-id order.</summary>
     public IReadOnlyList<EvaluatedCandidate> Evaluated => _evaluated;
 
-    /// <summary>Full evaluations, best first (see <see cref="CandidateRanking"/>).</summary>
+    /// <summary>Full evaluations of the completed generations, best first (see <see cref="CandidateRanking"/>).</summary>
     public IReadOnlyList<EvaluatedCandidate> RankedFull => _rankedFull;
 
-    /// <summary>The lowest mean NLL among full evaluations, or null before the first one.</summary>
+    /// <summary>The lowest mean NLL among full evaluations of the completed generations, or null before the first one.</summary>
     public EvaluatedCandidate? Best => _rankedFull.Count > 0 ? _rankedFull[0] : null;
 
-    /// <summary>Candidates of the current generation not yet reported (the first is the one <see cref="Next"/> offers).</summary>
-    public int PendingCount => _pending.Count - _nextPending;
+    /// <summary>
+    /// The best full evaluation with n̂ = 0 (a factor set every inference stack can run) of the completed generations,
+    /// or null when there is none.
+    /// </summary>
+    public EvaluatedCandidate? BestDeployable => _rankedFull.FirstOrDefault(e => e.Candidate.Factors.NHat == 0);
+
+    /// <summary>
+    /// <see cref="Best"/> including the results of the current generation received so far: what progress displays
+    /// and a best-so-far export take. Selection never uses it.
+    /// </summary>
+    public EvaluatedCandidate? BestSoFar
+    {
+        get
+        {
+            var best = Best;
+            for (int i = 0; i < _reported.Length; i++)
+            {
+                if (_reported[i] is not { Abandoned: false } score) continue;
+                var e = new EvaluatedCandidate(_pending[i], score);
+                if (best is null || CandidateRanking.Instance.Compare(e, best) < 0) best = e;
+            }
+            return best;
+        }
+    }
+
+    /// <summary>Candidates of the current generation not yet reported.</summary>
+    public int PendingCount => _pending.Count - _reportedCount;
 
     /// <summary>
     /// Evaluations this stage will make if no child is given up: done + pending + the later generations' children.
     /// </summary>
     public long PlannedEvaluations =>
-        _evaluated.Count + PendingCount
-        + (IsFinished ? 0 : (long)(Space.Evolution.Generations - 1 - Generation) * (Space.Evolution.Mutations + Space.Evolution.Crossovers));
+        _evaluated.Count + _pending.Count
+        + (IsFinished ? 0 : (long)(Space.Evolution.Generations - Generation) * (Space.Evolution.Mutations + Space.Evolution.Crossovers));
 
-    /// <summary>The score of a factor set already evaluated in this stage, if any (exact <see cref="FactorSet.Key"/> match).</summary>
+    /// <summary>
+    /// The early-abandon rule of the current generation, the same object for every one of its candidates (null: no
+    /// rule — abandoning is off, fewer than two samples, or fewer than Parents full evaluations in the previous
+    /// generations, as always in generation 0).
+    /// </summary>
+    public AbandonRule? CurrentRule => _rule;
+
+    /// <summary>The score of a factor set evaluated in a completed generation of this stage, if any (exact <see cref="FactorSet.Key"/> match).</summary>
     public bool TryGetEvaluated(FactorSet factors, out EvaluatedCandidate? evaluated)
     {
         ArgumentNullException.ThrowIfNull(factors);
@@ -101,45 +167,50 @@ public sealed partial class LongRopeSearcher
     }
 
     /// <summary>
-    /// The evaluation wanted next, or null when the stage is finished. Does not change the state: calling it again
-    /// before <see cref="Report"/> returns the same candidate and rule.
+    /// The pending candidate with the lowest id not yet reported, or null when the stage is finished. Does not change
+    /// the state: calling it again before <see cref="Report"/> returns the same candidate and rule.
     /// </summary>
     public SearchStep? Next()
     {
         if (IsFinished) return null;
-        return new SearchStep(StageIndex, Space.Kind, Space.Length, _pending[_nextPending], CurrentAbandonRule());
+        for (int i = 0; i < _pending.Count; i++)
+            if (_reported[i] is null) return Step(_pending[i]);
+        throw new InvalidOperationException("no pending candidate in an unfinished stage");  // the last report breeds
     }
 
     /// <summary>
-    /// Records the score of the candidate <see cref="Next"/> offered. A full score must hold exactly
-    /// <see cref="EvolutionSettings.Samples"/> NLLs; an abandoned one at least one and fewer than that, and only
-    /// when a rule was offered and says stop at that point. When this was the generation's last candidate the next
-    /// generation is bred at once (or the stage finishes).
+    /// Every candidate of the current generation not yet reported, in id order, all with the same
+    /// <see cref="CurrentRule"/> (empty when the stage is finished). Does not change the state.
+    /// </summary>
+    public IReadOnlyList<SearchStep> PendingSteps()
+    {
+        var steps = new List<SearchStep>(PendingCount);
+        for (int i = 0; i < _pending.Count; i++)
+            if (_reported[i] is null) steps.Add(Step(_pending[i]));
+        return steps;
+    }
+
+    /// <summary>True when <paramref name="candidateId"/> belongs to the current generation and is not reported yet.</summary>
+    public bool IsPending(long candidateId) => _pendingIndex.TryGetValue(candidateId, out var i) && _reported[i] is null;
+
+    /// <summary>
+    /// Records the score of any pending candidate of the current generation, in any order. A full score must hold
+    /// exactly <see cref="EvolutionSettings.Samples"/> NLLs; an abandoned one at least one and fewer than that, and
+    /// only when the generation has a rule and it says stop at that point. When this completes the generation, its
+    /// results are recorded in candidate-id order and the next generation is bred at once (or the stage finishes).
     /// </summary>
     public void Report(long candidateId, CandidateScore score)
     {
         ArgumentNullException.ThrowIfNull(score);
         if (IsFinished) throw new InvalidOperationException("the search is finished; nothing is waiting for a score");
-        var candidate = _pending[_nextPending];
-        if (candidate.Id != candidateId)
-            throw new InvalidOperationException($"score reported for candidate {candidateId}, but candidate {candidate.Id} is the one being evaluated");
-        CheckScore(score, CurrentAbandonRule());
-
-        var k = Space.Evolution.Samples;
-        var e = new EvaluatedCandidate(candidate, score);
-        Record(e);
-        _counters = _counters with
-        {
-            Evaluations = _counters.Evaluations + 1,
-            FullEvaluations = _counters.FullEvaluations + (score.Abandoned ? 0 : 1),
-            Abandoned = _counters.Abandoned + (score.Abandoned ? 1 : 0),
-            SamplesEvaluated = _counters.SamplesEvaluated + score.PerSampleNll.Length,
-            SamplesSkipped = _counters.SamplesSkipped + (k - score.PerSampleNll.Length),
-            FullEvaluationsSaved = (double)(_counters.SamplesSkipped + (k - score.PerSampleNll.Length)) / k,
-            EvaluationSeconds = _counters.EvaluationSeconds + (double.IsFinite(score.Seconds) ? score.Seconds : 0),
-        };
-        _nextPending++;
-        if (_nextPending == _pending.Count) BreedNextGeneration();
+        if (!_pendingIndex.TryGetValue(candidateId, out var i))
+            throw new InvalidOperationException($"score reported for candidate {candidateId}, which is not a candidate of generation {Generation} (ids {_pending[0].Id}–{_pending[^1].Id})");
+        if (_reported[i] is not null)
+            throw new InvalidOperationException($"candidate {candidateId} was already reported");
+        CheckScore(score, _rule);
+        _reported[i] = score;
+        _reportedCount++;
+        if (_reportedCount == _pending.Count) CompleteGeneration();
     }
 
     /// <summary>Runs to the end of the stage (checking <paramref name="ct"/> between evaluations) and returns the best.</summary>
@@ -152,18 +223,61 @@ public sealed partial class LongRopeSearcher
             if (Next() is not { } step) break;
             var score = evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
             Report(step.Candidate.Id, score);
-            onEvaluated?.Invoke(_evaluated[^1]);
+            onEvaluated?.Invoke(new EvaluatedCandidate(step.Candidate, score));
         }
         return Best ?? throw new InvalidOperationException("the search finished without a full evaluation");
     }
 
-    /// <summary>The rule for the candidate about to be evaluated: null while abandoning is off or fewer than Parents full evaluations exist.</summary>
-    private AbandonRule? CurrentAbandonRule()
+    private SearchStep Step(Candidate c) => new(StageIndex, Space.Kind, Space.Length, c, _rule);
+
+    /// <summary>All results are in: record them in id order, then breed (or finish) and freeze the next rule.</summary>
+    private void CompleteGeneration()
+    {
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            var score = _reported[i]!;
+            Record(new EvaluatedCandidate(_pending[i], score));
+            _counters = Count(_counters, score);
+        }
+        BreedNextGeneration();
+    }
+
+    /// <summary>Makes <paramref name="children"/> the current generation and freezes its rule.</summary>
+    private void StartGeneration(List<Candidate> children)
+    {
+        _pending = children;
+        _reported = new CandidateScore?[children.Count];
+        _pendingIndex = children.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        _reportedCount = 0;
+        _rule = FrozenAbandonRule();
+    }
+
+    /// <summary>
+    /// The rule for the whole current generation, from the full evaluations of the completed generations only: null
+    /// while abandoning is off or fewer than Parents of them exist.
+    /// </summary>
+    private AbandonRule? FrozenAbandonRule()
     {
         var ev = Space.Evolution;
         if (!ev.EarlyAbandon.Enabled || ev.Samples < 2 || _rankedFull.Count < ev.Parents) return null;
         var threshold = _rankedFull[ev.Parents - 1];
         return new AbandonRule(threshold.Candidate.Id, threshold.Score.PerSampleNll, ev.EarlyAbandon.Margin, ev.EarlyAbandon.MinSamples);
+    }
+
+    private SearchCounters Count(SearchCounters c, CandidateScore score)
+    {
+        var k = Space.Evolution.Samples;
+        var skipped = c.SamplesSkipped + (k - score.PerSampleNll.Length);
+        return c with
+        {
+            Evaluations = c.Evaluations + 1,
+            FullEvaluations = c.FullEvaluations + (score.Abandoned ? 0 : 1),
+            Abandoned = c.Abandoned + (score.Abandoned ? 1 : 0),
+            SamplesEvaluated = c.SamplesEvaluated + score.PerSampleNll.Length,
+            SamplesSkipped = skipped,
+            FullEvaluationsSaved = (double)skipped / k,
+            EvaluationSeconds = c.EvaluationSeconds + (double.IsFinite(score.Seconds) ? score.Seconds : 0),
+        };
     }
 
     private void CheckScore(CandidateScore score, AbandonRule? rule)

@@ -1,7 +1,8 @@
 namespace LongRopeSearch.Search;
 
 /// <summary>
-/// The next evaluation the search wants: score <see cref="Candidate"/>'s factors at <see cref="Length"/> tokens,
-/// offering <see cref="Abandon"/> to the evaluator (null: evaluate every sample).
+/// An evaluation the search wants: score <see cref="Candidate"/>'s factors at <see cref="Length"/> tokens, offering
+/// <see cref="Abandon"/> to the evaluator (null: evaluate every sample). Every step of one generation carries the
+/// same rule object, frozen when the generation started.
 /// </summary>
 public sealed record SearchStep(int StageIndex, StageKind Kind, int Length, Candidate Candidate, AbandonRule? Abandon);

@@ -11,10 +11,13 @@ namespace LongRopeSearch.Search;
 /// the identity, the last target's best rescaled to the short scale max(Ls/L0, 1)
 /// (<see cref="CandidateOrigin.LongRescaled"/>), then the caller's.
 /// <para>
-/// The short stage uses the last target's attention factor: a deployed LongRoPE model ("longrope" rope_scaling)
-/// applies one attention factor to both its short and long factors, so the short factors must be scored with it.
+/// The short stage uses the attention factor of the last target's best deployable factor set (n̂ = 0; its best
+/// overall when none is deployable): a deployed LongRoPE model ("longrope" rope_scaling) applies one attention
+/// factor to both its short and long factors, so the short factors must be scored with the one deployed. When the
+/// factor is not searched every candidate of a stage has the same one, so this is the last target's fixed factor.
 /// </para>
-/// Drive it like a searcher (<see cref="Next"/> / <see cref="Report"/>, or <see cref="Run"/>); take
+/// Drive it like a searcher: sequentially with <see cref="Next"/> / <see cref="Report"/> (or <see cref="Run"/>),
+/// or a generation at a time with <see cref="PendingSteps"/> and <see cref="Report"/> in any order; take
 /// <see cref="Snapshot"/> between any two calls. A stage's transition happens inside <see cref="Report"/>, so a
 /// state always has a pending candidate unless the whole plan is finished.
 /// </summary>
@@ -76,7 +79,10 @@ public sealed class ProgressiveSearch
     /// <summary>The running stage's searcher (read it; drive the search through this object).</summary>
     public LongRopeSearcher? CurrentSearcher => _current;
 
-    /// <summary>The evaluation wanted next, or null when the plan is finished. Does not change the state.</summary>
+    /// <summary>
+    /// The lowest-id candidate of the running generation not yet reported, or null when the plan is finished. Does
+    /// not change the state.
+    /// </summary>
     public SearchStep? Next()
     {
         ThrowIfFaulted();
@@ -84,9 +90,21 @@ public sealed class ProgressiveSearch
     }
 
     /// <summary>
-    /// Records the score of the candidate <see cref="Next"/> offered; may finish a stage and start the next. If
-    /// starting the next stage fails (the seed provider threw), this object refuses further use: restore from the
-    /// last snapshot.
+    /// Every candidate of the running generation not yet reported, in id order, all with the generation's one frozen
+    /// abandon rule (empty when the plan is finished). Evaluate them in any order, anywhere, and report each result
+    /// with <see cref="Report"/>; the next generation (or stage) appears when the last one is in. Does not change the
+    /// state.
+    /// </summary>
+    public IReadOnlyList<SearchStep> PendingSteps()
+    {
+        ThrowIfFaulted();
+        return _current?.PendingSteps() ?? [];
+    }
+
+    /// <summary>
+    /// Records the score of any pending candidate of the running generation; may complete the generation, finish a
+    /// stage and start the next. If starting the next stage fails (the seed provider threw), this object refuses
+    /// further use: restore from the last snapshot.
     /// </summary>
     public void Report(long candidateId, CandidateScore score)
     {
@@ -96,7 +114,7 @@ public sealed class ProgressiveSearch
         if (!s.IsFinished) return;
         var stage = _stages[s.StageIndex];
         var best = s.Best ?? throw new InvalidOperationException($"{stage.Name} finished without a full evaluation");
-        _completed.Add(new StageResult(stage, best, s.RankedFull.Take(stage.Space.Evolution.Parents).ToList(), s.Counters));
+        _completed.Add(new StageResult(stage, best, s.RankedFull.Take(stage.Space.Evolution.Parents).ToList(), s.Counters) { BestDeployable = s.BestDeployable });
         if (s.StageIndex + 1 < _stages.Count)
         {
             try { StartStage(s.StageIndex + 1, s.RngState, s.NextCandidateId); }
@@ -161,6 +179,8 @@ public sealed class ProgressiveSearch
         if (stage.Kind == StageKind.Short)
         {
             var lastLong = _completed.Last(r => r.Stage.Kind == StageKind.Long);
+            var deployed = (lastLong.BestDeployable ?? lastLong.Best).Candidate.Factors.AttentionFactor;
+            stage = _stages[index] = stage with { Space = stage.Space with { AttentionFactor = deployed } };
             seeds.Add(new SeedCandidate(CandidateOrigin.Identity, FactorSet.Identity(stage.Space.Pairs)));
             seeds.Add(new SeedCandidate(CandidateOrigin.LongRescaled, Rescale(lastLong, Math.Max(1.0, stage.Scale))));
         }
@@ -173,8 +193,8 @@ public sealed class ProgressiveSearch
     /// <summary>
     /// A stage's best moved to another scale with Rope's λ' = 1 + (λ − 1)(s' − 1)/(s − 1). λ below 1 (possible only
     /// with lower bounds under 1) is first raised to 1: pushed through a ratio above 1 it could turn negative, and an
-    /// extrapolated pair has no "fraction of the scale" to carry over. The attention factor is replaced by the
-    /// searcher with the stage's own.
+    /// extrapolated pair has no "fraction of the scale" to carry over. The attention factor is carried over: the
+    /// searcher snaps it to its grid when it searches it, and replaces it with the stage's own otherwise.
     /// </summary>
     private static FactorSet Rescale(StageResult from, double toScale)
     {
@@ -198,6 +218,7 @@ public sealed class ProgressiveSearch
         {
             StageIndex = r.Stage.Index,
             Best = StateCodec.ToState(r.Best),
+            BestDeployable = r.BestDeployable is { } d ? StateCodec.ToState(d) : null,
             Top = r.Top.Select(StateCodec.ToState).ToList(),
             Counters = r.Counters,
         }).ToList(),
@@ -216,7 +237,7 @@ public sealed class ProgressiveSearch
         ArgumentNullException.ThrowIfNull(seeds);
         const string src = StateCodec.Source;
         if (state.Format != ProgressiveSearchState.CurrentFormat)
-            throw new InputException(src, "format", $"progressive search state format {ProgressiveSearchState.CurrentFormat}", state.Format.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            throw new InputException(src, "format", $"progressive search state format {ProgressiveSearchState.CurrentFormat} (written by another version of longrope; start the search again)", state.Format.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (state.Stages is not { Count: > 0 }) throw new InputException(src, "stages", "at least one stage");
         var stages = new List<SearchStage>();
         foreach (var space in state.Stages)
@@ -231,8 +252,11 @@ public sealed class ProgressiveSearch
             if (r is null || r.StageIndex != search._completed.Count)
                 throw new InputException(src, "completed", "results of stages 0, 1, 2 ... in order");
             var stage = stages[r.StageIndex];
+            var deployable = r.BestDeployable is { } d ? StateCodec.ToEvaluated(stage.Space, d) : null;
+            if (deployable is not null && deployable.Candidate.Factors.NHat != 0)
+                throw new InputException(src, $"completed[{r.StageIndex}].best_deployable", "a candidate with n̂ = 0");
             search._completed.Add(new StageResult(stage, StateCodec.ToEvaluated(stage.Space, r.Best),
-                (r.Top ?? []).Select(t => StateCodec.ToEvaluated(stage.Space, t)).ToList(), r.Counters ?? new SearchCounters()));
+                (r.Top ?? []).Select(t => StateCodec.ToEvaluated(stage.Space, t)).ToList(), r.Counters ?? new SearchCounters()) { BestDeployable = deployable });
         }
         if (state.Current is { } cur)
         {

@@ -18,7 +18,7 @@ internal static class ProgressReport
         double? rate = totals.EvaluationSeconds > 0 ? done / totals.EvaluationSeconds : null;
         TimeSpan? eta = rate is { } r && r > 0 ? TimeSpan.FromSeconds(Math.Max(0, planned - done) / r) : null;
         var stageCounters = cur?.Counters ?? search.Completed[^1].Counters;
-        var best = cur is not null ? cur.Best : search.Completed[^1].Best;
+        var best = cur is not null ? cur.BestSoFar : search.Completed[^1].Best;
 
         return new SearchProgress
         {
@@ -26,8 +26,8 @@ internal static class ProgressReport
             StageCount = search.Stages.Count,
             StageName = stage.Name,
             Length = stage.Length,
-            Generation = cur?.Generation ?? stage.Space.Evolution.Generations - 1,
-            Generations = stage.Space.Evolution.Generations,
+            Generation = cur?.Generation ?? stage.Space.Evolution.Generations,
+            Generations = stage.Space.Evolution.Generations + 1,
             StageEvaluationsDone = stageCounters.Evaluations,
             StageEvaluationsPlanned = cur?.PlannedEvaluations ?? stageCounters.Evaluations,
             EvaluationsDone = done,
@@ -42,5 +42,5 @@ internal static class ProgressReport
     }
 
     /// <summary>Evaluations of a stage not started: the initial population and every later generation's children.</summary>
-    private static long Estimate(EvolutionSettings e) => e.Population + (long)(e.Generations - 1) * (e.Mutations + e.Crossovers);
+    private static long Estimate(EvolutionSettings e) => e.Population + (long)e.Generations * (e.Mutations + e.Crossovers);
 }

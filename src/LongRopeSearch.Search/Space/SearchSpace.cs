@@ -86,23 +86,50 @@ public sealed record LambdaBounds
 
 public enum CriticalDimensionMode
 {
-    /// <summary>Every pair is searched.</summary>
+    /// <summary>Every pair is searched within the λ bounds.</summary>
     Off,
 
-    /// <summary>The caller supplies the critical pair k computed from the model (file: <c>"critical_dimension": true</c>).</summary>
+    /// <summary>The caller supplies the critical pair k computed from the model (file: <c>true</c> or <c>"pair": "model"</c>).</summary>
     FromModel,
 
-    /// <summary>The file gives k (file: <c>"critical_dimension": 20</c>).</summary>
+    /// <summary>The file gives k (file: an integer, or <c>"pair": k</c>).</summary>
     Explicit,
 }
 
+/// <summary>What a critical pair k does to the search (see <see cref="CriticalDimensionSetting"/>).</summary>
+public enum CriticalDimensionRule
+{
+    /// <summary>
+    /// LongRoPE2's rule: every pair i ≥ k is bounded below by the stage's scale s (λ_i ≥ s, its rescaled period then
+    /// covers the stage length); pairs below k are searched within the usual bounds. File: <c>"longrope2"</c>.
+    /// </summary>
+    LongRope2,
+
+    /// <summary>
+    /// Pairs i &lt; k are not searched but follow λ_i = λ_k^(i/k), an NTK-style curve from λ_0 = 1 to the searched
+    /// λ_k (the "ntk_left" rule of the LongRoPE authors' development branch). File: <c>"ntk-below"</c>.
+    /// </summary>
+    NtkBelow,
+}
+
 /// <summary>
-/// Critical dimension: when on, pairs i &lt; k are not searched but follow an NTK-style curve anchored at the searched
-/// λ_k: λ_i = λ_k^(i/k) (so λ_0 = 1), each snapped to the grid and clamped to its bounds; only pairs ≥ k are searched.
+/// Critical dimension ("Scaling Laws of RoPE-based Extrapolation", Liu et al. 2023: the first pair whose period exceeds
+/// L0 never completed a turn in training). Off, or a pair k with a <see cref="CriticalDimensionRule"/>:
+/// <list type="bullet">
+/// <item><see cref="CriticalDimensionRule.LongRope2"/> (the default, what <c>"critical_dimension": true</c> means):
+/// LongRoPE2 (Shang et al. 2025) bounds every pair from the critical dimension up below by s, so those pairs are
+/// interpolated at least as much as PI would; the pairs below k are searched as usual. In the authors' code
+/// (microsoft/LongRoPE, branch dev/nishang/longrope, evolution/search.py) pairs ≥ k search [s, upper] and pairs
+/// below [1, s + 5].</item>
+/// <item><see cref="CriticalDimensionRule.NtkBelow"/>: pairs below k follow λ_k^(i/k) and only pairs ≥ k are
+/// searched (branch dev/nishang/ntk-left, evolution/algorithms/dim_mono.py, ntk_left). This was this tool's only
+/// rule before LongRoPE2's.</item>
+/// </list>
 /// </summary>
 public sealed record CriticalDimensionSetting(
     [property: JsonConverter(typeof(JsonStringEnumConverter<CriticalDimensionMode>))] CriticalDimensionMode Mode,
-    int? Pair = null)
+    int? Pair = null,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<CriticalDimensionRule>))] CriticalDimensionRule Rule = CriticalDimensionRule.LongRope2)
 {
     public static CriticalDimensionSetting Off { get; } = new(CriticalDimensionMode.Off);
 }
@@ -114,18 +141,55 @@ public enum AttentionFactorPolicy
 
     /// <summary>A fixed value for every stage.</summary>
     Fixed,
+
+    /// <summary>
+    /// A gene of every candidate of the long targets: a value of <see cref="AttentionFactorSetting.Grid"/>, seeded
+    /// with each seed's own factor and with the <see cref="LongRopeDefault"/> value.
+    /// </summary>
+    Search,
 }
 
-/// <summary>How the (not searched) attention factor of a stage is chosen.</summary>
+/// <summary>
+/// How the attention factor of a stage is chosen: fixed by a policy, or searched on a grid. The short stage never
+/// searches it: a deployed LongRoPE model applies one attention factor to its short and long factors alike, so the
+/// short stage takes the one the last long target found (see <see cref="ProgressiveSearch"/>).
+/// </summary>
 public sealed record AttentionFactorSetting(
     [property: JsonConverter(typeof(JsonStringEnumConverter<AttentionFactorPolicy>))] AttentionFactorPolicy Policy = AttentionFactorPolicy.LongRopeDefault,
-    double Value = 1.0)
+    double Value = 1.0,
+    AttentionFactorGrid? Grid = null)
 {
-    /// <summary>The factor for a context of <paramref name="length"/> tokens extended from <paramref name="originalLength"/>.</summary>
+    /// <summary>
+    /// The factor of a stage of <paramref name="length"/> tokens extended from <paramref name="originalLength"/>: the
+    /// fixed value, or LongRoPE's default (for <see cref="AttentionFactorPolicy.Search"/>: the value seeded beside
+    /// each seed's own).
+    /// </summary>
     public double For(int length, int originalLength)
     {
         if (Policy == AttentionFactorPolicy.Fixed) return Value;
         return AttentionFactors.LongRopeDefault((double)length / originalLength, originalLength);
+    }
+}
+
+/// <summary>
+/// The searched attention factors: Min + k·Step for k = 0 … while ≤ Max, in decimal so each value is the double of
+/// its decimal text (as the λ grid). Like n̂, a candidate holds one of these values.
+/// </summary>
+public sealed record AttentionFactorGrid(decimal Min, decimal Max, decimal Step)
+{
+    /// <summary>Grid points: ⌊(Max − Min) / Step⌋ + 1 (Max itself only when it lies on the grid).</summary>
+    [JsonIgnore]
+    public int Count => (int)decimal.Floor((Max - Min) / Step) + 1;
+
+    /// <summary>The canonical double of grid point <paramref name="index"/> (parsed from its exact decimal text).</summary>
+    public double Value(int index) =>
+        double.Parse((Min + index * Step).ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The grid index nearest to <paramref name="factor"/>, clamped to the grid (a seed's own factor).</summary>
+    public int Nearest(double factor)
+    {
+        var k = Math.Round((factor - (double)Min) / (double)Step);
+        return (int)Math.Clamp(double.IsNaN(k) ? 0 : k, 0, Count - 1);
     }
 }
 
@@ -135,7 +199,11 @@ public sealed record EvolutionSettings
     /// <summary>Size of generation 0 (seeds, then seed mutations); at least the number of distinct seeds.</summary>
     public int Population { get; init; } = 64;
 
-    /// <summary>Generations including generation 0: 1 + (Generations − 1) rounds of children.</summary>
+    /// <summary>
+    /// Generations of children after the initial population (generation 0), as microsoft/LongRoPE's
+    /// <c>max_time_budget</c>: a stage makes Population + Generations·(Mutations + Crossovers) evaluations (64 + 40·32
+    /// = 1,344 with the defaults). Generations are numbered 0 … Generations.
+    /// </summary>
     public int Generations { get; init; } = 40;
 
     /// <summary>How many of the best full evaluations breed each generation.</summary>

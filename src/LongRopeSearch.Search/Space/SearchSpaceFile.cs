@@ -122,31 +122,69 @@ public static class SearchSpaceFile
     private static decimal[] ReadDecimals(JsonObjectReader r, JsonElement array, string name) =>
         array.EnumerateArray().Select((e, i) => r.ToDecimal(e, $"{r.Field(name)}[{i}]")).ToArray();
 
+    /// <summary>
+    /// <c>false</c>; <c>true</c> (the model's critical pair, LongRoPE2's rule); an integer k (LongRoPE2's rule at k);
+    /// or <c>{"rule": "longrope2" | "ntk-below", "pair": "model" | k}</c>.
+    /// </summary>
     private static CriticalDimensionSetting ReadCritical(JsonObjectReader r)
     {
+        const string expected = "false, true (the model's critical pair), a pair index, or {\"rule\": ..., \"pair\": ...}";
         if (r.Get("critical_dimension") is not { } v) return CriticalDimensionSetting.Off;
-        return v.ValueKind switch
+        switch (v.ValueKind)
         {
-            JsonValueKind.False => CriticalDimensionSetting.Off,
-            JsonValueKind.True => new CriticalDimensionSetting(CriticalDimensionMode.FromModel),
-            JsonValueKind.Number when v.TryGetInt32(out var k) => new CriticalDimensionSetting(CriticalDimensionMode.Explicit, k),
-            _ => throw r.Wrong("critical_dimension", "false, true (the model's critical pair) or a pair index", v),
+            case JsonValueKind.False: return CriticalDimensionSetting.Off;
+            case JsonValueKind.True: return new CriticalDimensionSetting(CriticalDimensionMode.FromModel);
+            case JsonValueKind.Number when v.TryGetInt32(out var k): return new CriticalDimensionSetting(CriticalDimensionMode.Explicit, k);
+            case JsonValueKind.Object: break;
+            default: throw r.Wrong("critical_dimension", expected, v);
+        }
+        var o = new JsonObjectReader(r.Source, v, r.Field("critical_dimension") + ".");
+        var ruleText = o.String("rule") ?? "longrope2";
+        var rule = ruleText switch
+        {
+            "longrope2" => CriticalDimensionRule.LongRope2,
+            "ntk-below" => CriticalDimensionRule.NtkBelow,
+            _ => throw new InputException(r.Source, o.Field("rule"), "\"longrope2\" or \"ntk-below\"", $"\"{ruleText}\""),
         };
+        var setting = o.Get("pair") switch
+        {
+            null => new CriticalDimensionSetting(CriticalDimensionMode.FromModel, null, rule),
+            { ValueKind: JsonValueKind.String } p when p.GetString() == "model" => new CriticalDimensionSetting(CriticalDimensionMode.FromModel, null, rule),
+            { ValueKind: JsonValueKind.Number } p when p.TryGetInt32(out var pair) => new CriticalDimensionSetting(CriticalDimensionMode.Explicit, pair, rule),
+            { } p => throw o.Wrong("pair", "\"model\" or a pair index", p),
+        };
+        o.RejectUnknown();
+        return setting;
     }
 
+    /// <summary>
+    /// <c>{"policy": "longrope-default"}</c>, <c>{"policy": "fixed", "value": x}</c> or
+    /// <c>{"policy": "search", "min": a, "max": b, "step": c}</c> (min/max/step only with "search", read as decimals
+    /// like the λ grid).
+    /// </summary>
     private static AttentionFactorSetting? ReadAttentionFactor(JsonObjectReader? r)
     {
         if (r is null) return null;
         var policy = r.String("policy") ?? "longrope-default";
         var value = r.Double("value");
+        var min = r.Decimal("min");
+        var max = r.Decimal("max");
+        var step = r.Decimal("step");
         r.RejectUnknown();
+        if (policy != "search" && (min ?? max ?? step) is not null)
+            throw new InputException(r.Source, r.Field(min is not null ? "min" : max is not null ? "max" : "step"), "min, max and step only with policy \"search\"", "a grid setting");
         return policy switch
         {
             "longrope-default" when value is null => new AttentionFactorSetting(AttentionFactorPolicy.LongRopeDefault),
             "longrope-default" => throw new InputException(r.Source, r.Field("value"), "no value with policy \"longrope-default\" (use \"fixed\")", "a value"),
             "fixed" => new AttentionFactorSetting(AttentionFactorPolicy.Fixed,
                 value ?? throw new InputException(r.Source, r.Field("value"), "the fixed attention factor", "the field is missing")),
-            _ => throw new InputException(r.Source, r.Field("policy"), "\"longrope-default\" or \"fixed\"", $"\"{policy}\""),
+            "search" when value is not null => throw new InputException(r.Source, r.Field("value"), "no value with policy \"search\" (min, max, step)", "a value"),
+            "search" => new AttentionFactorSetting(AttentionFactorPolicy.Search, 1.0, new AttentionFactorGrid(
+                min ?? throw new InputException(r.Source, r.Field("min"), "the smallest searched attention factor", "the field is missing"),
+                max ?? throw new InputException(r.Source, r.Field("max"), "the largest searched attention factor", "the field is missing"),
+                step ?? 0.01m)),
+            _ => throw new InputException(r.Source, r.Field("policy"), "\"longrope-default\", \"fixed\" or \"search\"", $"\"{policy}\""),
         };
     }
 

@@ -22,9 +22,7 @@ internal static class SearchSpaceValidator
         ValidateNHat(space);
         ValidateCritical(space);
 
-        var af = space.AttentionFactor;
-        if (af.Policy == AttentionFactorPolicy.Fixed && !(double.IsFinite(af.Value) && af.Value > 0))
-            throw new InputException(src, "attention_factor.value", "a finite positive number", Show(af.Value));
+        ValidateAttentionFactor(space);
 
         ValidateEvolution(src, space.Evolution);
 
@@ -93,6 +91,21 @@ internal static class SearchSpaceValidator
         }
     }
 
+    private static void ValidateAttentionFactor(SearchSpace space)
+    {
+        var src = space.Source;
+        var af = space.AttentionFactor;
+        if (af.Policy == AttentionFactorPolicy.Fixed && !(double.IsFinite(af.Value) && af.Value > 0))
+            throw new InputException(src, "attention_factor.value", "a finite positive number", Show(af.Value));
+        if (af.Policy != AttentionFactorPolicy.Search) return;
+        if (af.Grid is not { } g) throw new InputException(src, "attention_factor", "min and max of the searched attention factor", "none");
+        if (g.Min <= 0) throw new InputException(src, "attention_factor.min", "a positive number", Show(g.Min));
+        if (g.Max < g.Min) throw new InputException(src, "attention_factor.max", $"a number ≥ min = {Show(g.Min)}", Show(g.Max));
+        if (g.Step <= 0) throw new InputException(src, "attention_factor.step", "a positive number", Show(g.Step));
+        if ((g.Max - g.Min) / g.Step > 1_000_000)
+            throw new InputException(src, "attention_factor.step", "a step giving at most a million grid points", Show(g.Step));
+    }
+
     private static void ValidateCritical(SearchSpace space)
     {
         var src = space.Source;
@@ -101,20 +114,21 @@ internal static class SearchSpaceValidator
         if (cd.Mode == CriticalDimensionMode.Explicit)
         {
             if (cd.Pair is not { } k || k < 1 || k >= space.Pairs)
-                throw new InputException(src, "critical_dimension", $"a pair index in [1, {space.Pairs - 1}] (pairs below it follow the NTK curve)", cd.Pair?.ToString(CultureInfo.InvariantCulture) ?? "none");
+                throw new InputException(src, "critical_dimension", $"a pair index in [1, {space.Pairs - 1}]", cd.Pair?.ToString(CultureInfo.InvariantCulture) ?? "none");
         }
+        if (cd.Rule != CriticalDimensionRule.NtkBelow) return;
         // λ_i = λ_k^(i/k) rises from 1 only when λ_k ≥ 1; below 1 the curve would fall and break monotonicity.
         foreach (var (b, field) in new[] { (space.Lambda, "lambda.min"), (space.ShortLambda, "short.lambda.min") })
         {
             var lowest = b.MinPerPair is { Count: > 0 } m ? m.Min() : b.Min;
-            if (lowest < 1) throw new InputException(src, field, "a lower bound ≥ 1 when critical_dimension is on", Show(lowest));
+            if (lowest < 1) throw new InputException(src, field, "a lower bound ≥ 1 with the ntk-below critical-dimension rule", Show(lowest));
         }
     }
 
     private static void ValidateEvolution(string src, EvolutionSettings e)
     {
         if (e.Population < 1) throw new InputException(src, "population", "an integer ≥ 1", Show(e.Population));
-        if (e.Generations < 1) throw new InputException(src, "generations", "an integer ≥ 1 (generation 0 is the initial population)", Show(e.Generations));
+        if (e.Generations < 0) throw new InputException(src, "generations", "an integer ≥ 0 (generations of children after the initial population)", Show(e.Generations));
         if (e.Parents < 1 || e.Parents > e.Population)
             throw new InputException(src, "parents", $"an integer in [1, population = {e.Population}]", Show(e.Parents));
         if (e.Mutations < 0) throw new InputException(src, "mutations", "an integer ≥ 0", Show(e.Mutations));

@@ -3,10 +3,12 @@ namespace LongRopeSearch.Search;
 /// <summary>
 /// The complete state of a <see cref="ProgressiveSearch"/>: the resolved stages, the finished stages' results and
 /// the running stage's searcher. Plain data; write it with <see cref="SearchStateJson"/>.
+/// Format 2 (format 1 is refused): stage results carry their best deployable candidate, and the running searcher is
+/// a <see cref="SearcherState"/> of format 2.
 /// </summary>
 public sealed class ProgressiveSearchState
 {
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 
     public int Format { get; set; } = CurrentFormat;
 
@@ -29,6 +31,10 @@ public sealed class StageResultState
 {
     public int StageIndex { get; set; }
     public EvaluatedState Best { get; set; } = new();
+
+    /// <summary>The best full evaluation with n̂ = 0 (what every inference stack can run), or null when there is none.</summary>
+    public EvaluatedState? BestDeployable { get; set; }
+
     public List<EvaluatedState> Top { get; set; } = [];
     public SearchCounters Counters { get; set; } = new();
 }

@@ -15,6 +15,7 @@ internal static class StateCodec
         ParentIds = c.ParentIds.ToArray(),
         GridIndex = (int[])c.Genome.Index.Clone(),
         NHat = c.Genome.NHat,
+        AttentionIndex = c.Genome.AttentionIndex == Genome.FixedAttention ? null : c.Genome.AttentionIndex,
     };
 
     public static EvaluatedState ToState(EvaluatedCandidate e) => new() { Candidate = ToState(e.Candidate), Score = CopyScore(e.Score) };
@@ -23,9 +24,9 @@ internal static class StateCodec
     public static Candidate ToCandidate(TargetSpace space, CandidateState? cs)
     {
         if (cs?.GridIndex is null) throw new InputException(Source, "candidate", "a candidate with grid indices");
-        var genome = new Genome((int[])cs.GridIndex.Clone(), cs.NHat);
+        var genome = new Genome((int[])cs.GridIndex.Clone(), cs.NHat, cs.AttentionIndex ?? Genome.FixedAttention);
         if (!GenomeCodec.IsValid(space, genome))
-            throw new InputException(Source, $"candidate[{cs.Id}]", "grid indices within the bounds, monotone when required, with an allowed n̂");
+            throw new InputException(Source, $"candidate[{cs.Id}]", "grid indices within the bounds, monotone when required, with an allowed n̂, and an attention index exactly when the space searches the factor");
         return new Candidate(cs.Id, cs.Generation, cs.Origin ?? "", cs.ParentIds ?? [], genome, GenomeCodec.ToFactors(space, genome));
     }
 

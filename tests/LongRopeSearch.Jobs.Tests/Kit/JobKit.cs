@@ -6,7 +6,8 @@ namespace LongRopeSearch.Jobs.Tests.Kit;
 
 /// <summary>
 /// The tiny job every test runs: the random 2-layer GQA fixture (trained context 64, byte tokens), two long targets
-/// (128, 256) and the short stage (64), 12 × 4 generations each, 2 search samples: 108 evaluations, about 2 s.
+/// (128, 256) and the short stage (64), each a population of 12 then 3 generations of 8 children (4 generations in
+/// all; "generations" counts those after the initial population), 2 search samples: 108 evaluations, about 2 s.
 /// Two targets plus a short stage make every kind of stage transition happen.
 /// </summary>
 internal static class JobKit
@@ -15,7 +16,7 @@ internal static class JobKit
     public const string JobId = "ref-job";
 
     public const string SpaceJson =
-        """{ "targets": ["2x", "4x"], "short": { "length": "1x" }, "population": 12, "generations": 4, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 2, "seed": 3 }""";
+        """{ "targets": ["2x", "4x"], "short": { "length": "1x" }, "population": 12, "generations": 3, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 2, "seed": 3 }""";
 
     public static string Model => RepoPaths.Combine("tests", "fixtures", "models", "gqa");
 
