@@ -1,0 +1,111 @@
+using LongRopeSearch.Cluster.Database;
+using LongRopeSearch.Cluster.Hosting;
+using LongRopeSearch.Cluster.TestHost;
+using LongRopeSearch.Cluster.Workers;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.States;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LongRopeSearch.Cluster.Tests;
+
+/// <summary>Worker processes killed with SIGKILL mid-work: nothing is lost, nothing is run twice while its holder lives.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class WorkerKillTests(PostgresServer server, ITestOutputHelper output)
+{
+    private const int InvisibilitySeconds = 3;
+
+    [Fact]
+    public async Task A_long_evaluation_stays_with_its_worker_and_a_killed_workers_item_is_redone_by_another()
+    {
+        var cs = await server.CreateDatabaseAsync();
+        await using var db = await ClusterDatabase.ConnectAsync(cs);
+        var markers = Directory.CreateTempSubdirectory("lrs-markers").FullName;
+        var options = TestTimings.Options(InvisibilitySeconds);
+        var coordinator = new TestCoordinator(db, options);
+        await coordinator.Jobs.CreateAsync("k1", "{}", default);
+        var signature = new NumericsSignature("n1", "model-x");
+
+        // Each evaluation takes 4x the invisibility timeout: only the sliding keep-alive keeps it from a second worker.
+        var evalMs = 4 * InvisibilitySeconds * 1000;
+        using var a = WorkerProcess.Start(cs, "n1", "model-x", evalMs, markers, InvisibilitySeconds);
+        using var b = WorkerProcess.Start(cs, "n1", "model-x", evalMs, markers, InvisibilitySeconds);
+        string Logs() => $"--- worker {a.Pid}\n{a.Log}\n--- worker {b.Pid}\n{b.Log}";
+        coordinator.Dispatcher.Enqueue(TestCoordinator.Request("k1", 0, signature));
+        coordinator.Dispatcher.Enqueue(TestCoordinator.Request("k1", 1, signature));
+
+        // Both workers take one item each; let candidate 0's holder run 2x the invisibility timeout, then kill it.
+        var starts = await Marker.WaitForAsync(markers, "start", 2, TimeSpan.FromSeconds(90), Logs);
+        var victimStart = starts.Single(m => m.Candidate == 0);
+        var victim = victimStart.Pid == a.Pid ? a : b;
+        var survivor = victim == a ? b : a;
+        await Task.Delay(TimeSpan.FromSeconds(2 * InvisibilitySeconds));
+        Assert.Equal(2, Marker.Read(markers, "start").Count);  // no third start: neither item was handed out again
+        victim.KillHard();
+        var killedAt = DateTime.UtcNow;
+
+        var records = await coordinator.WaitAsync("k1", [0, 1], TimeSpan.FromSeconds(120));
+        var allStarts = Marker.Read(markers, "start");
+        var redo = allStarts.Single(m => m.Candidate == 0 && m.Pid == survivor.Pid);
+        output.WriteLine($"candidate 0: started by {victim.Pid}, killed after {(killedAt - victimStart.At).TotalSeconds:0.0} s; " +
+                         $"restarted by {survivor.Pid} {(redo.At - killedAt).TotalSeconds:0.00} s after the kill (invisibility {InvisibilitySeconds} s)");
+
+        Assert.Equal([0L, 1L], records.Select(r => r.CandidateId).Order());
+        Assert.All(records, r => Assert.Equal(StandInEvaluator.ExpectedNll(TestCoordinator.Request("k1", r.CandidateId, signature)), r.PerSampleNll));
+        Assert.All(records, r => Assert.Equal(r.CandidateId == 0 ? $"{survivor.Pid}" : r.WorkerId.Split(':')[1], r.WorkerId.Split(':')[1]));
+        Assert.Equal(3, allStarts.Count);  // 0 by the victim, 1 by the survivor, 0 again by the survivor
+        Assert.Equal(2, (await coordinator.Store.ReadAsync("k1", "long-64", null, default)).Count);
+        // Handed over once the killed holder's keep-alives stopped: not before the timeout, not long after it.
+        var handover = (redo.At - killedAt).TotalSeconds;
+        Assert.InRange(handover, 0, InvisibilitySeconds + evalMs / 1000.0 + 10);
+    }
+
+    [Fact]
+    public async Task A_killed_coordinator_is_continued_by_another_process_from_its_last_checkpoint()
+    {
+        var cs = await server.CreateDatabaseAsync();
+        await using var db = await ClusterDatabase.ConnectAsync(cs);
+        var markers = Directory.CreateTempSubdirectory("lrs-markers").FullName;
+        var jobs = new Jobs.ClusterJobs(db);
+        await jobs.CreateAsync("c1", "{}", default);
+        using var a = WorkerProcess.Start(cs, "n1", "model-x", 0, markers, InvisibilitySeconds, coordinatorSlots: 1);
+        using var b = WorkerProcess.Start(cs, "n1", "model-x", 0, markers, InvisibilitySeconds, coordinatorSlots: 1);
+        string Logs() => $"--- {a.Pid}\n{a.Log}\n--- {b.Pid}\n{b.Log}";
+
+        var client = new BackgroundJobClient(ClusterStorage.Create(db, TestTimings.Options(InvisibilitySeconds)));
+        var job = Job.FromExpression<SpikeCoordinatorJob>(j => j.RunAsync("c1", 12, 500, markers, CancellationToken.None), WorkerHostSettings.CoordinatorQueue);
+        client.Create(job, new EnqueuedState(WorkerHostSettings.CoordinatorQueue));
+
+        var deadlineStart = DateTime.UtcNow.AddSeconds(90);
+        while (Directory.GetFiles(markers, "coord-*").Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadlineStart, "no coordinator started\n" + Logs());
+            await Task.Delay(50);
+        }
+        var first = Path.GetFileName(Directory.GetFiles(markers, "coord-*").Single());  // coord-<pid>-from-<generation>
+        Assert.EndsWith("-from-0", first);
+        var holder = first == $"coord-{a.Pid}-from-0" ? a : b;
+        var other = holder == a ? b : a;
+        while ((await jobs.GetAsync("c1", default))!.Generation is not >= 3) await Task.Delay(100);
+        holder.KillHard();
+        var killedAt = DateTime.UtcNow;
+        var generationAtKill = (await jobs.GetAsync("c1", default))!.Generation!.Value;
+
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while ((await jobs.GetAsync("c1", default))!.Status != "done")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the job did not finish after its coordinator was killed\n" + Logs());
+            await Task.Delay(100);
+        }
+        var resumed = Directory.GetFiles(markers, $"coord-{other.Pid}-from-*").Single();
+        var from = int.Parse(resumed[(resumed.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var row = (await jobs.GetAsync("c1", default))!;
+        output.WriteLine($"coordinator {holder.Pid} killed at generation {generationAtKill}; {other.Pid} resumed from {from}, " +
+                         $"{(File.GetLastWriteTimeUtc(resumed) - killedAt).TotalSeconds:0.00} s after the kill");
+
+        Assert.Equal(generationAtKill, from);  // resumed from the last checkpoint, not from 0
+        Assert.Equal(12, row.Generation);
+        Assert.StartsWith($"{Environment.MachineName}:{other.Pid}:", row.Coordinator);
+    }
+}
