@@ -126,12 +126,15 @@ public sealed class WorkerHostTests(PostgresServer server)
         await coordinator.Jobs.CreateAsync("j4", "{}", default);
         coordinator.Dispatcher.Enqueue(TestCoordinator.Request("j4", 0, me.Signatures[0]));
         await started.Task.WaitAsync(Patience);
+        var waiting = coordinator.WaitAsync("j4", [0], Patience);  // the coordinator's LISTEN session is open
+        await Task.Delay(200);
 
-        server.Restart();  // fast shutdown: every connection (worker, Hangfire, coordinator pool) is cut
+        server.Restart();  // fast shutdown: every connection (worker, Hangfire, the coordinator's LISTEN) is cut
         var restartedAt = DateTime.UtcNow;
 
-        // The evaluation in hand is recorded after the restart; work enqueued after it flows as before.
-        var first = await coordinator.WaitAsync("j4", [0], Patience);
+        // The evaluation in hand is recorded after the restart and the waiting coordinator sees it; work enqueued
+        // after the restart flows as before.
+        var first = await waiting;
         coordinator.Dispatcher.Enqueue(TestCoordinator.Request("j4", 1, me.Signatures[0]));
         var second = await coordinator.WaitAsync("j4", [1], Patience);
         await Task.Delay(options.HeartbeatInterval * 3);
