@@ -61,6 +61,38 @@ public sealed class WorkerKillTests(PostgresServer server, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_sigterm_returns_its_item_at_once_and_is_marked_stopped()
+    {
+        var cs = await server.CreateDatabaseAsync();
+        await using var db = await ClusterDatabase.ConnectAsync(cs);
+        var markers = Directory.CreateTempSubdirectory("lrs-markers").FullName;
+        const int longInvisibility = 60;  // a redelivery by timeout would take a minute; a returned item is taken at once
+        var coordinator = new TestCoordinator(db, TestTimings.Options(longInvisibility));
+        await coordinator.Jobs.CreateAsync("t1", "{}", default);
+        using var a = WorkerProcess.Start(cs, "n1", "model-x", 8000, markers, longInvisibility);
+        using var b = WorkerProcess.Start(cs, "n1", "model-x", 8000, markers, longInvisibility);
+        string Logs() => $"--- worker {a.Pid}\n{a.Log}\n--- worker {b.Pid}\n{b.Log}";
+        coordinator.Dispatcher.Enqueue(TestCoordinator.Request("t1", 0, new NumericsSignature("n1", "model-x")));
+
+        var first = (await Marker.WaitForAsync(markers, "start", 1, TimeSpan.FromSeconds(90), Logs))[0];
+        var stopped = first.Pid == a.Pid ? a : b;
+        var other = stopped == a ? b : a;
+        await Task.Delay(1000);
+        var termAt = DateTime.UtcNow;
+        Assert.True(stopped.Terminate(TimeSpan.FromSeconds(30)), "the worker did not exit on SIGTERM\n" + Logs());
+
+        var redo = (await Marker.WaitForAsync(markers, "start", 2, TimeSpan.FromSeconds(30), Logs))[1];
+        output.WriteLine($"SIGTERM to {stopped.Pid}: item restarted by {other.Pid} {(redo.At - termAt).TotalSeconds:0.00} s later");
+        Assert.Equal(other.Pid, redo.Pid);
+        Assert.True((redo.At - termAt).TotalSeconds < longInvisibility / 2.0);
+        Assert.DoesNotContain(Marker.Read(markers, "end"), m => m.Pid == stopped.Pid);  // the evaluation was cancelled, not finished
+        var record = Assert.Single(await coordinator.WaitAsync("t1", [0], TimeSpan.FromSeconds(60)));
+        Assert.Equal(other.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), record.WorkerId.Split(':')[1]);
+        var rows = await new WorkerRegistry(db).ListAsync(TimeSpan.FromMinutes(1), default);
+        Assert.NotNull(rows.Single(w => w.Pid == stopped.Pid).StoppedAt);
+    }
+
+    [Fact]
     public async Task A_killed_coordinator_is_continued_by_another_process_from_its_last_checkpoint()
     {
         var cs = await server.CreateDatabaseAsync();

@@ -43,6 +43,14 @@ internal sealed class WorkerProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM: the host stops gracefully; returns whether it exited within <paramref name="timeout"/>.</summary>
+    public bool Terminate(TimeSpan timeout)
+    {
+        using var kill = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        return _process.WaitForExit(timeout);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
