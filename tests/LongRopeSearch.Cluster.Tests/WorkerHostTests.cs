@@ -68,7 +68,11 @@ public sealed class WorkerHostTests(PostgresServer server)
         coordinator.Dispatcher.Enqueue(TestCoordinator.Request("j2", 1, me.Signatures[0], key: "fail-shard-3"));
 
         var e = await Assert.ThrowsAsync<EvaluationFailedException>(() => coordinator.WaitAsync("j2", [0, 1], Patience));
+        var worker = (await new WorkerRegistry(db).ListAsync(TimeSpan.FromMinutes(1), default)).Single();
         await host.StopAsync();
+
+        Assert.Null(worker.BusyOn);  // a failed attempt does not leave the worker shown busy on it
+        Assert.Null(worker.StoppedAt);
 
         Assert.Equal(1, e.Failure.CandidateId);
         Assert.Equal(options.EvaluationAttempts, e.Failure.Attempts);

@@ -31,7 +31,26 @@ public sealed class EvaluationJob(
         }
         await retry.RunAsync("marking this worker busy", c => registry.SetBusyAsync(me.Id, request.Label, finishedOne: false, c), ct);
         logger.LogInformation("evaluating {Label} ({Key}) at length {Length}", request.Label, request.FactorKey, request.Length);
-        var result = evaluate(request, ct);
+        EvaluationResult result;
+        try
+        {
+            // Hours of CPU on the engine's own threads: a dedicated thread, not a thread-pool one, waits for it.
+            result = await Task.Factory.StartNew(() => evaluate(request, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        catch
+        {
+            // Failed or cancelled: the status view must not show this worker busy on it any more. One try only, so a
+            // shutdown is never held up by an unreachable database (the next item or the clean stop clears it then).
+            try
+            {
+                await registry.SetBusyAsync(me.Id, null, finishedOne: false, CancellationToken.None);
+            }
+            catch (Exception e) when (ConnectionRetry.IsTransient(e))
+            {
+                logger.LogWarning("could not clear busy-on after {Label} ended without a result: {Reason}", request.Label, e.Message);
+            }
+            throw;
+        }
         var stored = await retry.RunAsync($"recording {request.Label}", c => store.TryRecordAsync(request, result, me.Id, c), ct);
         await retry.RunAsync("marking this worker idle", c => registry.SetBusyAsync(me.Id, null, finishedOne: stored, c), ct);
         logger.LogInformation("{Label}: mean NLL {Mean:0.000000}{Abandoned} in {Seconds:0.00} s{Duplicate}", request.Label, result.MeanNll,
