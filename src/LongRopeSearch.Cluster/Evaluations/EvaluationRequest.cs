@@ -32,15 +32,24 @@ public sealed record EvaluationRequest(
 }
 
 /// <summary>The generation's frozen early-abandon rule: the threshold candidate's per-sample NLLs, margin, minimum samples.</summary>
-public sealed record AbandonThreshold(long CandidateId, double[] PerSampleNll, double Margin, int MinSamples);
+public sealed record AbandonThreshold(
+    long CandidateId,
+    double[] PerSampleNll,  // [samples of the stage]
+    double Margin,
+    int MinSamples);
 
 /// <summary>What a worker's evaluator returns (the engine's score).</summary>
-public sealed record EvaluationResult(double[] PerSampleNll, double MeanNll, bool Abandoned, double Seconds);
+public sealed record EvaluationResult(
+    double[] PerSampleNll,  // [samples scored]: all of the stage's, or fewer when abandoned
+    double MeanNll,
+    bool Abandoned,
+    double Seconds);
 
 /// <summary>A finished evaluation as stored (one row per job, stage and candidate).</summary>
 public sealed record EvaluationRecord(
-    string JobId, string Stage, long CandidateId, string FactorKey, double[] PerSampleNll, double MeanNll,
-    bool Abandoned, double Seconds, string WorkerId, DateTime FinishedAt);
+    string JobId, string Stage, long CandidateId, string FactorKey,
+    double[] PerSampleNll,  // [samples scored]
+    double MeanNll, bool Abandoned, double Seconds, string WorkerId, DateTime FinishedAt);
 
 /// <summary>An evaluation whose attempts were exhausted.</summary>
 public sealed record EvaluationFailure(string JobId, string Stage, long CandidateId, int Attempts, string Error, string? WorkerId, DateTime FailedAt);
