@@ -17,7 +17,7 @@ out=bench/cluster.md
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); PostgreSQL $(bash -c '. '"$dir"'/pg.state; "$BIN/postgres" --version' | awk '{print $3}') on localhost;"
   echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg). Command: \`bash tools/bench-cluster.sh $items $runs\`."
-  echo "Hangfire 1.8.25 + Hangfire.PostgreSql 1.21.1 (long polling, sliding invisibility), one worker, worker and coordinator in one process."
+  echo "Hangfire 1.8.25 + Hangfire.PostgreSql 1.21.1 (sliding invisibility, queue poll 250 ms, long polling off), one worker, worker and coordinator in one process."
   echo
   for run in $(seq 1 "$runs"); do
     echo "Run $run:"

@@ -32,7 +32,6 @@ static async Task<int> RunWorker(string[] args)
     {
         InvisibilityTimeout = TimeSpan.FromSeconds(int.Parse(args[6], CultureInfo.InvariantCulture)),
         HeartbeatInterval = TimeSpan.FromSeconds(1),
-        QueuePollInterval = TimeSpan.FromSeconds(1),
     };
     await using var db = await ClusterDatabase.ConnectAsync(args[1]);
     var identity = WorkerIdentity.ForThisProcess(args[2], [args[3]]);

@@ -15,7 +15,6 @@ internal static class TestTimings
     public static ClusterOptions Options(int invisibilitySeconds = 5) => new()
     {
         InvisibilityTimeout = TimeSpan.FromSeconds(invisibilitySeconds),
-        QueuePollInterval = TimeSpan.FromSeconds(1),
         HeartbeatInterval = TimeSpan.FromMilliseconds(500),
         EvaluationAttempts = 2,
         RetryDelaysSeconds = [1],

@@ -12,8 +12,11 @@ public sealed record ClusterOptions
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Backstop poll of the queue; new items normally wake idle workers at once through LISTEN/NOTIFY.</summary>
-    public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often an idle worker looks for items (one indexed query per idle worker per poll; ≥ 50 ms). A worker that
+    /// just finished an item asks again at once, so this only delays the start of a generation on idle workers.
+    /// </summary>
+    public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Heartbeat period of a worker's row in longrope.workers.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -5,10 +5,15 @@ using LongRopeSearch.Cluster.Database;
 namespace LongRopeSearch.Cluster.Hosting;
 
 /// <summary>
-/// Hangfire's storage on the cluster database (schema <c>hangfire</c>, created by Hangfire.PostgreSql itself), with
-/// the two options the cluster depends on: long polling (LISTEN/NOTIFY wakes an idle worker when an item is
-/// enqueued, instead of the 15 s default poll) and the sliding invisibility timeout (an item is re-offered only when
-/// its holder stops refreshing it, so a long evaluation is never handed out twice while its worker lives).
+/// Hangfire's storage on the cluster database (schema <c>hangfire</c>, created by Hangfire.PostgreSql itself) with the
+/// sliding invisibility timeout the cluster depends on (an item is re-offered only when its holder stops refreshing
+/// it, so a long evaluation is never handed out twice while its worker lives) and a short queue poll instead of the
+/// 15 s default.
+/// Long polling (<c>EnableLongPolling</c>, LISTEN/NOTIFY on enqueue) stays OFF: with Hangfire.PostgreSql 1.21.1 on
+/// Npgsql 10.0.3 a worker thread hung for good in <c>PostgreSqlJobQueue.Dequeue</c> waiting for its listener task
+/// (seen once in ~100 dequeues on a loaded machine; docs/cluster.md), holding a fetched item that its keep-alives
+/// then kept invisible forever. An idle worker therefore finds a new generation within one poll; inside a generation
+/// a worker that finishes an item fetches the next at once.
 /// </summary>
 public static class ClusterStorage
 {
@@ -20,12 +25,10 @@ public static class ClusterStorage
         {
             SchemaName = SchemaName,
             PrepareSchemaIfNecessary = true,
-            EnableLongPolling = true,
+            EnableLongPolling = false,
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = options.InvisibilityTimeout,
             QueuePollInterval = options.QueuePollInterval,
-            // The backstop poll may be below Hangfire.PostgreSql's suggested 50 ms minimum only in tests; allow it.
-            AllowUnsafeValues = true,
         };
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(db.ConnectionString, storageOptions), storageOptions);
     }
