@@ -10,13 +10,14 @@ using Microsoft.Extensions.Logging;
 
 // Usage:
 //   worker  <connection string> <numerics version> <model fingerprint> <eval ms> <marker dir> <invisibility s> <coordinator slots>
-//   latency <connection string> <items>      (prints coordination latencies; tools/bench-cluster.sh)
+//   latency | latency-remote <connection string> <items>   (coordination latencies; tools/bench-cluster.sh)
 try
 {
     return args[0] switch
     {
         "worker" => await RunWorker(args),
         "latency" => await LatencyBench.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)),
+        "latency-remote" => await LatencyBench.RunRemoteAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"unknown mode {args[0]}"),
     };
 }
