@@ -92,6 +92,18 @@ public sealed class ClusterDatabaseTests(PostgresServer server)
         Assert.Contains("Database", e3.Message);
     }
 
+    [Fact]
+    public async Task A_role_without_the_right_to_create_the_schema_is_one_line()
+    {
+        var cs = await server.CreateDatabaseAsync();
+        var role = "r_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql(cs, $"CREATE ROLE {role} LOGIN PASSWORD 'pw'; REVOKE CREATE ON DATABASE {new NpgsqlConnectionStringBuilder(cs).Database} FROM PUBLIC");
+        var limited = new NpgsqlConnectionStringBuilder(cs) { Username = role, Password = "pw" }.ConnectionString;
+        var e = await Assert.ThrowsAsync<InputException>(() => ClusterDatabase.ConnectAsync(limited));
+        Assert.StartsWith("--cluster: Username: expected a role that may create schemas and tables in 127.0.0.1:", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     internal static async Task<object?> Sql(string cs, string sql)
     {
         await using var c = new NpgsqlConnection(cs);

@@ -69,6 +69,11 @@ public sealed class ClusterDatabase : IAsyncDisposable
                 await ClusterSchema.EnsureAsync(connection, db.Where, ct);
             return db;
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            await db.DisposeAsync();
+            throw new InputException(Argument, "Username", $"a role that may create schemas and tables in {db.Where} (the first start creates them)", e.MessageText, e);
+        }
         catch
         {
             await db.DisposeAsync();
