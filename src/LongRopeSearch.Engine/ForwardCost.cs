@@ -14,7 +14,7 @@ public static class ForwardCost
     public const string FormulaText =
         "rows [from, to) of a sequence: (to − from)·(layers·2·hidden·(q_dim + 2·kv_dim + q_dim + 3·intermediate) + 2·hidden·vocab) " +
         "+ layers·4·heads·head_dim·Σ_{t=from}^{to−1}(t+1)  [projections, MLP and lm head as 2·in·out per token; attention QKᵀ and PV " +
-        "as 2·head_dim each per causal (query, key) pair; a whole sequence of L tokens: L·(…) + layers·2·heads·head_dim·L·(L+1)]; GEMM: 2·M·N·K";
+        "as 2·head_dim each per causal (query, key) pair; a whole sequence of L tokens: L·(…) + layers·2·heads·head_dim·L(L+1)]; GEMM: 2·M·N·K";
 
     /// <summary>FLOPs of token rows [<paramref name="from"/>, <paramref name="to"/>), counted as in <see cref="FormulaText"/>.</summary>
     public static double Flops(ModelConfig config, int from, int to)
