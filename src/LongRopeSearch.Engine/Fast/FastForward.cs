@@ -20,7 +20,9 @@ namespace LongRopeSearch.Engine;
 /// <para>
 /// A prefix evaluation (<see cref="BeginSample"/>) runs the same row pipeline over segments of the sequence and keeps
 /// every layer's keys and values between them ([layers, L, 2·kv_dim], still linear in L) plus one segment's rows in
-/// flight (at most <see cref="SegmentRows"/>); a completed one gives the whole pass's bits (docs/DESIGN.md).
+/// flight (at most <see cref="SegmentRows"/>); a completed one gives the whole pass's bits (docs/DESIGN.md). Once it
+/// has, whole passes of up to that length run through the same slots in segments rather than allocating [L, hidden]
+/// rows on top, so the workspace holds one mode's memory, not both.
 /// </para>
 /// Layer-0 q/k/v before rotation depend only on the tokens; they are cached per token sequence
 /// (<see cref="FastLayer0Cache"/>) so scoring the same sample under another factor set skips that work.
@@ -125,7 +127,10 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             ThrowIfPrefixOpen();
             int length = tokens.Length;
-            _ws.EnsureRows(length);
+            // Once a prefix evaluation has given every layer a slot this long, the whole pass runs as segments through
+            // them (same bits) instead of growing the row buffers to L on top: the workspace holds one mode's memory.
+            bool segmented = _ws.Slots >= _layers.Length && _ws.KvLength >= length;
+            _ws.EnsureRows(segmented ? Math.Min(SegmentRows, length - 1) : length);
             _ws.EnsureKv(1, length);
             var targets = _ws.Tokens(tokens);
             var results = _ws.Nll(length - 1);
@@ -133,7 +138,11 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
             try
             {
                 fixed (float* cos = rope.Cos, sin = rope.Sin)
-                    Rows(targets, length, 0, length, cos, sin, layer0, kvPerLayer: false, results, cancellationToken);
+                {
+                    if (!segmented) Rows(targets, length, 0, length, cos, sin, layer0, kvPerLayer: false, results, cancellationToken);
+                    for (int from = 0; segmented && from < length - 1; from += SegmentRows)
+                        Rows(targets, length, from, Math.Min(length - 1, from + SegmentRows), cos, sin, layer0, kvPerLayer: true, results, cancellationToken);
+                }
             }
             catch
             {
@@ -155,6 +164,8 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             ThrowIfPrefixOpen();
             int length = tokens.Length;
+            // A whole pass's [L, …] rows are not needed once every layer has its own slot: give them back first.
+            if (_ws.Rows > SegmentRows) _ws.ReleaseRows();
             _ws.EnsureRows(Math.Min(SegmentRows, length - 1));
             _ws.EnsureKv(_layers.Length, length);
             _open = new FastPrefixEvaluation(this, tokens.ToArray(), rope, _ws.Nll(length - 1), Layer0Entry(tokens));

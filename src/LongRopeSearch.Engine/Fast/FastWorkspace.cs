@@ -135,6 +135,13 @@ internal sealed unsafe class FastWorkspace
         return _nll;
     }
 
+    /// <summary>Drops the row buffers (a prefix evaluation needs only a segment's rows).</summary>
+    public void ReleaseRows()
+    {
+        X.Release(); Q.Release();
+        Rows = 0;
+    }
+
     /// <summary>Drops the row buffers and key/value slots (e.g. after an unusually long sample).</summary>
     public void ReleaseSequence()
     {

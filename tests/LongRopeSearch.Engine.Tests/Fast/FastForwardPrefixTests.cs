@@ -173,16 +173,39 @@ public sealed class FastForwardPrefixTests
         Assert.Equal(-1, FirstDifference(FastForwardTests.RunFast(w, tokens, other, chunkRows: Chunk), second));
         Assert.Equal(-1, FirstDifference(FastForwardTests.RunFast(w, tokens, factors, chunkRows: Chunk)[..60], first[..60]));
 
-        // 3. A whole pass finds L − 1 rows filled and computes only row L − 1 of layer 0.
-        fast.Work.Reset();
-        var whole = FastForwardTests.Run(fast, w, tokens, factors);
-        Assert.Equal((layers - 1) * (long)length + 1, fast.Work.QkvGemmRows);
-        Assert.Equal(-1, FirstDifference(FastForwardTests.RunFast(w, tokens, factors, chunkRows: Chunk), whole));
-
-        // 4. Now complete: nothing of layer 0 is computed.
+        // 3. Now complete: nothing of layer 0 is computed.
         fast.Work.Reset();
         RunSegmented(fast, w, tokens, factors, [length - 1]);
         Assert.Equal((layers - 1) * (length - 1L), fast.Work.QkvGemmRows);
+
+        // 4. A whole pass finds the rows a stopped prefix evaluation left: rows [0, 60) of layer 0 are read.
+        using var again = new FastForward(w, new ForwardPassOptions { Threads = 2, Layer0CacheBytes = 1 << 20 }, SimdLevels.Best, Chunk);
+        RunSegmented(again, w, tokens, factors, [60]);
+        again.Work.Reset();
+        Assert.Equal(-1, FirstDifference(FastForwardTests.RunFast(w, tokens, factors, chunkRows: Chunk), FastForwardTests.Run(again, w, tokens, factors)));
+        // It runs through the prefix slots (rows [0, L − 1)) and computes layer 0 only past row 60.
+        Assert.Equal((layers - 1) * (length - 1L) + (length - 1 - 60), again.Work.QkvGemmRows);
+    }
+
+    [Fact]
+    public void A_forward_pass_holds_one_modes_memory_after_both_modes_ran()
+    {
+        var (w, tokens, factors) = Small(300);
+        int length = tokens.Length;
+        long slack = 64L * (7 + 2 * w.Config.NumLayers);
+        var expected = FastForwardTests.RunFast(w, tokens, factors, chunkRows: Chunk);
+        using var fast = new FastForward(w, new ForwardPassOptions { Threads = 2, Layer0CacheBytes = 0 }, SimdLevels.Best, Chunk);
+        FastForwardTests.Run(fast, w, tokens, factors);                 // whole: [L, …] rows and one slot
+        Assert.True(fast.WorkspaceBytes <= fast.WholePassBytes(length) + slack);
+        RunSegmented(fast, w, tokens, factors, [100, length - 1]);      // prefix: the rows go back, a slot per layer
+        Assert.InRange(fast.WorkspaceBytes, fast.PrefixEvaluationBytes(length), fast.PrefixEvaluationBytes(length) + slack);
+        fast.Work.Reset();
+        var whole = FastForwardTests.Run(fast, w, tokens, factors);     // whole again: through the slots, nothing new
+        Assert.InRange(fast.WorkspaceBytes, fast.PrefixEvaluationBytes(length), fast.PrefixEvaluationBytes(length) + slack);
+        Assert.Equal(-1, FirstDifference(expected, whole));
+        Assert.Equal(w.Config.NumLayers * (length - 1L), fast.Work.LayerRows);
+        var shorter = tokens[..200];
+        Assert.Equal(-1, FirstDifference(FastForwardTests.RunFast(w, shorter, factors, chunkRows: Chunk), FastForwardTests.Run(fast, w, shorter, factors)));
     }
 
     [Fact]
