@@ -15,7 +15,8 @@ public interface IPrefixForwardPass : IForwardPass
     /// <summary>
     /// Starts a segmented evaluation of <paramref name="tokens"/> (L tokens, L − 1 positions) under
     /// <paramref name="rope"/> (built once for L and reused by every segment). One evaluation at a time per forward
-    /// pass: dispose it before beginning another or calling <see cref="IForwardPass.TokenNll"/>.
+    /// pass: other threads' calls wait until it is disposed; the thread holding it must dispose it before beginning
+    /// another or calling <see cref="IForwardPass.TokenNll"/> (refused with InvalidOperationException).
     /// </summary>
     IPrefixEvaluation BeginSample(ReadOnlySpan<int> tokens, RopeTable rope);
 

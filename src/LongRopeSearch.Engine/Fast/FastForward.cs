@@ -26,8 +26,8 @@ namespace LongRopeSearch.Engine;
 /// </para>
 /// Layer-0 q/k/v before rotation depend only on the tokens; they are cached per token sequence
 /// (<see cref="FastLayer0Cache"/>) so scoring the same sample under another factor set skips that work.
-/// Calls are serialized (one workspace per forward pass, one open prefix evaluation at a time); dispose to stop the
-/// worker threads.
+/// Calls are serialized (one workspace per forward pass): whole passes per call, prefix evaluations per sample (another
+/// thread's call waits until the open evaluation is disposed); dispose to stop the worker threads.
 /// </summary>
 public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
 {
@@ -57,6 +57,7 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
     private readonly NllRowsJob _nllRows = new();
     private readonly object _gate = new();
     private FastPrefixEvaluation? _open;
+    private int _openThread; // managed thread id that began _open
     private bool _disposed;
 
     /// <summary>At this machine's widest SIMD level (<see cref="SimdLevels.Best"/>).</summary>
@@ -125,7 +126,7 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ThrowIfPrefixOpen();
+            WaitForPrefixClosed();
             int length = tokens.Length;
             // Once a prefix evaluation has given every layer a slot this long, the whole pass runs as segments through
             // them (same bits) instead of growing the row buffers to L on top: the workspace holds one mode's memory.
@@ -162,13 +163,14 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ThrowIfPrefixOpen();
+            WaitForPrefixClosed();
             int length = tokens.Length;
             // A whole pass's [L, …] rows are not needed once every layer has its own slot: give them back first.
             if (_ws.Rows > SegmentRows) _ws.ReleaseRows();
             _ws.EnsureRows(Math.Min(SegmentRows, length - 1));
             _ws.EnsureKv(_layers.Length, length);
             _open = new FastPrefixEvaluation(this, tokens.ToArray(), rope, _ws.Nll(length - 1), Layer0Entry(tokens));
+            _openThread = Environment.CurrentManagedThreadId;
             return _open;
         }
     }
@@ -213,13 +215,23 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
             if (!ReferenceEquals(_open, evaluation)) return;
             _open = null;
             DropIfEmpty(evaluation.Layer0);
+            Monitor.PulseAll(_gate);
         }
     }
 
-    private void ThrowIfPrefixOpen()
+    /// <summary>
+    /// Under the lock: waits while another thread's prefix evaluation is open (calls serialize per sample, as whole
+    /// passes serialize per call); the thread that holds the open evaluation itself is refused, which would wait forever.
+    /// </summary>
+    private void WaitForPrefixClosed()
     {
-        if (_open is not null)
-            throw new InvalidOperationException("a prefix evaluation is open on this forward pass; dispose it first");
+        while (_open is not null)
+        {
+            if (_openThread == Environment.CurrentManagedThreadId)
+                throw new InvalidOperationException("a prefix evaluation is open on this forward pass; dispose it first");
+            Monitor.Wait(_gate);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+        }
     }
 
     /// <summary>The layer-0 cache entry of these tokens, found or newly reserved (null when the cache is off or too small).</summary>
@@ -380,6 +392,7 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
             if (_disposed) return;
             _disposed = true;
             _open = null;
+            Monitor.PulseAll(_gate);
             _cache.Clear();
             _ws.ReleaseSequence();
         }

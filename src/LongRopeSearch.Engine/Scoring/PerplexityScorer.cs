@@ -11,7 +11,7 @@ namespace LongRopeSearch.Engine;
 /// next-token NLLs from the forward pass, per-sample mean NLL, mean over samples — all sums in float64, in sample and
 /// token order, so the result is a pure function of (weights, samples, factors). The scorer keeps no state between
 /// calls; concurrent calls are as safe as the forward pass's TokenNll (the reference pass's is; the fast one serializes
-/// them). The scorer owns its forward pass (also one made by a fastFactory): Dispose releases the fast pass's worker
+/// them: whole passes per call, prefix-step evaluations per sample). The scorer owns its forward pass (also one made by a fastFactory): Dispose releases the fast pass's worker
 /// threads and buffers.
 /// </summary>
 public sealed class PerplexityScorer : IDisposable

@@ -229,6 +229,31 @@ public sealed class FastForwardPrefixTests
     }
 
     [Fact]
+    public async Task Another_threads_call_waits_until_the_open_evaluation_is_disposed()
+    {
+        var (w, tokens, factors) = Small(40);
+        using var fast = new FastForward(w, new ForwardPassOptions { Threads = 1 }, SimdLevels.Best, Chunk);
+        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.HeadDim, tokens.Length);
+        var nll = new double[tokens.Length - 1];
+        var evaluation = fast.BeginSample(tokens, rope);
+        evaluation.Advance(10, nll);
+        var other = new double[tokens.Length - 1];
+        using var started = new SemaphoreSlim(0);
+        var waiting = Task.Run(() =>
+        {
+            started.Release();
+            fast.TokenNll(tokens, rope, other);
+        });
+        await started.WaitAsync();
+        // The other thread's whole pass cannot finish while the evaluation is open (however long we look).
+        Assert.NotSame(waiting, await Task.WhenAny(waiting, Task.Delay(300)));
+        evaluation.Advance(tokens.Length - 1, nll);
+        evaluation.Dispose();
+        await waiting.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(-1, FirstDifference(nll, other));
+    }
+
+    [Fact]
     public void Memory_is_what_the_plan_says_for_both_modes()
     {
         var (w, tokens, factors) = Small(300);
