@@ -17,6 +17,8 @@ public static class ForwardInputGuard
         ArgumentNullException.ThrowIfNull(options);
         if (options.Threads < 1)
             throw new InputException("forward pass options", "threads", "an integer ≥ 1", options.Threads.ToString(CultureInfo.InvariantCulture));
+        if (options.MaxMemoryBytes is <= 0)
+            throw new InputException("forward pass options", "max memory", "a positive number of bytes", options.MaxMemoryBytes.Value.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Throws unless a factor set has one λ per rotary pair of the model.</summary>

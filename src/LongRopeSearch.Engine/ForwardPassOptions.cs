@@ -24,4 +24,13 @@ public sealed record ForwardPassOptions
     /// are evicted first; 0 disables the cache. One 2048-token sample of the tiny model takes 6 MiB, a 64k one 192 MiB.
     /// </summary>
     public long Layer0CacheBytes { get; init; } = FastForward.DefaultLayer0CacheBytes;
+
+    /// <summary>
+    /// Budget of the forward pass's activation memory (keys/values, rows in flight, chunk buffers; not the weights,
+    /// not the layer-0 cache, which has its own budget), or null for none. A prefix-step evaluation
+    /// (<see cref="PerplexityScorer.EvaluateInPrefixSteps"/>) keeps every layer's keys and values; when that would
+    /// exceed this budget the scorer runs whole-sequence passes instead and says why
+    /// (<see cref="PerplexityScorer.PrefixSteppingUnavailable"/>). The CLI's --max-memory sets it.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
 }

@@ -56,7 +56,7 @@ public sealed class SimdLevelBitsTests
     private static string Show(long[] bits) => string.Join(" ", bits.Select(b => BitConverter.Int64BitsToDouble(b).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>`dotnet longrope.dll ARGS` from the repository root with <paramref name="env"/> set and other DOTNET_Enable* switches removed.</summary>
-    private static void RunCli(Dictionary<string, string> env, params string[] args)
+    internal static void RunCli(Dictionary<string, string> env, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "longrope.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference src/LongRopeSearch.Cli");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LongRopeSearch.Cli.Terminal;
+using LongRopeSearch.Core;
 using LongRopeSearch.Engine.Bench;
 using LongRopeSearch.Model;
 using Spectre.Console;
@@ -22,9 +23,12 @@ internal static class BenchCommand
         var gemmRows = new Option<int>("--gemm-rows") { Description = "Tokens (M) of the GEMM shapes; 0 skips GEMM.", DefaultValueFactory = _ => 512 };
         var threads = CommonOptions.Threads();
         var json = new Option<string>("--json") { Description = "Where to write the figures.", DefaultValueFactory = _ => "bench/csharp.json" };
-        var cmd = new Command("bench", "Measure the engine: tokens/s, GFLOP/s, peak memory, GEMM GFLOP/s.")
+        var prefixSteps = CommonOptions.PrefixSteps(0);
+        var maxMemory = CommonOptions.MaxMemory();
+        var note = new Option<string?>("--note") { Description = "Free text stored with the figures (e.g. how loaded the machine was)." };
+        var cmd = new Command("bench", "Measure the engine: tokens/s, GFLOP/s, peak memory, GEMM GFLOP/s; with --prefix-steps also prefix evaluation.")
         {
-            model, data, lengths, repeats, gemmRows, threads, json,
+            model, data, lengths, repeats, gemmRows, threads, json, prefixSteps, maxMemory, note,
         };
         cmd.SetAction(parse =>
         {
@@ -36,16 +40,29 @@ internal static class BenchCommand
                 Repeats = Math.Max(1, parse.GetValue(repeats)),
                 GemmRows = Math.Max(0, parse.GetValue(gemmRows)),
                 Threads = parse.GetValue(threads),
+                PrefixSteps = parse.GetValue(prefixSteps) >= 0 ? parse.GetValue(prefixSteps)
+                    : throw new InputException("--prefix-steps", "", "an integer ≥ 0", parse.GetValue(prefixSteps).ToString(CultureInfo.InvariantCulture)),
+                MaxMemoryBytes = CommonOptions.ParseBytes(parse.GetValue(maxMemory), "--max-memory"),
+                Note = parse.GetValue(note),
             };
             var result = EngineBenchmark.Run(parse.GetValue(model)!, folder.Weights, docs, options, parse.InvocationConfiguration.Error.WriteLine);
             var output = parse.InvocationConfiguration.Output;
-            var t = new Table().AddColumns("length", "tokens/s", "GFLOP/s", "peak memory MiB", "mean NLL");
+            var t = new Table().AddColumns("length", "tokens/s", "GFLOP/s", "peak memory MiB", "engine MiB", "mean NLL");
             foreach (var l in result.Lengths)
                 t.AddRow(l.Length.ToString(CultureInfo.InvariantCulture), l.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture),
-                    l.GflopPerSecond.ToString("0.0", CultureInfo.InvariantCulture), (l.PeakMemoryBytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture),
+                    l.GflopPerSecond.ToString("0.0", CultureInfo.InvariantCulture), Mib(l.PeakMemoryBytes), Mib(l.EngineBytes),
                     l.MeanNll.ToString("0.0000", CultureInfo.InvariantCulture));
             output.WriteLine($"fast forward pass at SIMD level {result.SimdLevel}, {result.Threads} threads, model {result.Model}");
             Render.Write(output, t);
+            if (result.Prefix.Count > 0)
+            {
+                var p = new Table().AddColumns("length", "prefix steps", "tokens/s", "peak memory MiB", "engine MiB", "cost of each prefix", "same bits");
+                foreach (var x in result.Prefix)
+                    p.AddRow(x.Length.ToString(CultureInfo.InvariantCulture), string.Join(",", x.Ends), x.TokensPerSecond.ToString("0", CultureInfo.InvariantCulture),
+                        Mib(x.PeakMemoryBytes), Mib(x.EngineBytes), string.Join(" ", x.CostFractions.Select(f => f.ToString("0.000", CultureInfo.InvariantCulture))),
+                        x.SameBits ? "yes" : "NO");
+                Render.Write(output, p);
+            }
             if (result.Gemm.Count > 0)
             {
                 var g = new Table().AddColumns("GEMM M×K→N", "weights", "GFLOP/s");
@@ -60,4 +77,6 @@ internal static class BenchCommand
         });
         return cmd;
     }
+
+    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
 }

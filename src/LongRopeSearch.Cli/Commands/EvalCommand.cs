@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
@@ -7,6 +8,7 @@ using LongRopeSearch.Engine;
 using LongRopeSearch.Model;
 using LongRopeSearch.Rope;
 using LongRopeSearch.Cli.Terminal;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace LongRopeSearch.Cli.Commands;
@@ -26,35 +28,45 @@ internal static class EvalCommand
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
         var engine = CommonOptions.Engine();
         var threads = CommonOptions.Threads();
+        var prefixSteps = CommonOptions.PrefixSteps(0);
+        var maxMemory = CommonOptions.MaxMemory();
 
         var cmd = new Command("eval", "Score perplexity of a model under a factor set.")
         {
-            model, data, length, samples, factors, method, scale, json, engine, threads,
+            model, data, length, samples, factors, method, scale, json, engine, threads, prefixSteps, maxMemory,
         };
         cmd.SetAction((parse, ct) =>
         {
             var request = new EvalRequest(
                 parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(length)!, parse.GetValue(samples),
                 parse.GetValue(factors), parse.GetValue(method), parse.GetValue(scale), parse.GetValue(json),
-                EngineChoice.Parse(parse.GetValue(engine)!, parse.GetValue(threads)));
+                EngineChoice.Parse(parse.GetValue(engine)!, parse.GetValue(threads)) with
+                {
+                    MaxMemoryBytes = CommonOptions.ParseBytes(parse.GetValue(maxMemory), "--max-memory"),
+                },
+                parse.GetValue(prefixSteps));
             return Task.FromResult(Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         });
         return cmd;
     }
 
     internal sealed record EvalRequest(
-        string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, ForwardPassOptions Forward);
+        string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, ForwardPassOptions Forward,
+        int PrefixSteps = 0);
 
     internal static int Run(EvalRequest r, TextWriter output, TextWriter error, CancellationToken ct)
     {
         if (r.FactorsFile is not null && r.Method is not null)
             throw new InputException("--factors/--method", "", "one of --factors FILE or --method NAME, not both");
         if (r.Samples is <= 0) throw new InputException("--samples", "", "a positive integer", r.Samples.ToString());
+        if (r.PrefixSteps < 0) throw new InputException("--prefix-steps", "", "an integer ≥ 0", r.PrefixSteps.ToString(CultureInfo.InvariantCulture));
 
         using var model = ModelFolder.Open(r.Model);
         var config = model.Config;
         var lengths = CommonOptions.ParseLengths(r.Lengths, "--length", config.OriginalMaxPositionEmbeddings);
         using var scorer = new PerplexityScorer(model.Weights, r.Forward);
+        using var logging = CliLogging.Create();
+        var log = logging.CreateLogger("eval");
         var rows = new List<JsonObject>();
         var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
 
@@ -64,8 +76,12 @@ internal static class EvalCommand
             var set = SampleSet.Load(r.Data, L, r.Samples, model.Tokenizer, "--samples");
             var sw = Stopwatch.StartNew();
             var bar = new ConsoleProgress(error, $"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
-            var result = scorer.Evaluate(set, factors.Factors, null, ct,
-                new InlineProgress<EvalProgress>(p => bar.Report(p.TokensDone, $"sample {p.SamplesDone}/{p.SampleCount}")));
+            var progress = new InlineProgress<EvalProgress>(p => bar.Report(p.TokensDone, $"sample {p.SamplesDone}/{p.SampleCount}"));
+            if (r.PrefixSteps > 0 && scorer.PrefixSteppingUnavailable(L) is { } reason)
+                log.LogWarning("L={Length}: {Reason}", L, reason);
+            var result = r.PrefixSteps > 0
+                ? scorer.EvaluateInPrefixSteps(set, factors.Factors, PrefixSchedule.Even(L, r.PrefixSteps), null, progress, ct)
+                : scorer.Evaluate(set, factors.Factors, null, ct, progress);
             bar.Finish();
             sw.Stop();
             table.AddRow(L.ToString(), Markup.Escape(factors.Label), set.Samples.Count.ToString(),
@@ -79,6 +95,11 @@ internal static class EvalCommand
                 ["ppl"] = result.Ppl,
                 ["seconds"] = sw.Elapsed.TotalSeconds,
             });
+            if (result.PrefixEnds is not null)
+            {
+                rows[^1]["prefix_ends"] = new JsonArray(result.PrefixEnds.Select(e => (JsonNode)e).ToArray());
+                rows[^1]["prefix_fallback"] = result.PrefixFallback;
+            }
         }
 
         Render.Write(output, table);

@@ -12,20 +12,10 @@ namespace LongRopeSearch.Engine.Bench;
 /// </summary>
 public static class EngineBenchmark
 {
-    public const string FlopFormulaText =
-        "per sequence of L tokens: L·(layers·2·hidden·(q_dim + 2·kv_dim + q_dim + 3·intermediate) + 2·hidden·vocab) " +
-        "+ layers·2·heads·head_dim·L·(L+1)  [projections, MLP and lm head as 2·in·out per token; attention QKᵀ and PV " +
-        "as 2·head_dim each per causal (query, key) pair, L(L+1)/2 pairs per head]; GEMM: 2·M·N·K";
+    public const string FlopFormulaText = ForwardCost.FormulaText;
 
-    /// <summary>FLOPs of one forward pass over <paramref name="length"/> tokens, counted as in <see cref="FlopFormulaText"/>.</summary>
-    public static double ForwardFlops(ModelConfig c, int length)
-    {
-        ArgumentNullException.ThrowIfNull(c);
-        double perTokenLayer = 2.0 * c.HiddenSize * (c.QueryDim + 2.0 * c.KvDim + c.QueryDim + 3.0 * c.IntermediateSize);
-        double perToken = c.NumLayers * perTokenLayer + 2.0 * c.HiddenSize * c.VocabSize;
-        double attention = c.NumLayers * 2.0 * c.NumHeads * c.HeadDim * length * (length + 1.0);
-        return length * perToken + attention;
-    }
+    /// <summary>FLOPs of one forward pass over <paramref name="length"/> tokens: <see cref="ForwardCost.Flops"/> of rows [0, L).</summary>
+    public static double ForwardFlops(ModelConfig c, int length) => ForwardCost.Flops(c, 0, length);
 
     /// <summary>
     /// A sample of <paramref name="length"/> tokens: the documents concatenated in order (from the first again when
@@ -57,30 +47,39 @@ public static class EngineBenchmark
         var c = weights.Config;
         var lengths = new List<LengthBenchmark>();
         Warmup(weights, documents, options, ct);
+        var prefixes = new List<PrefixBenchmark>();
         foreach (var length in options.Lengths)
         {
             ct.ThrowIfCancellationRequested();
             var tokens = ConcatenatedSample(documents, length);
             var rope = RopeTable.Build(FactorSet.Identity(c.RotaryPairs), c.RopeTheta, c.HeadDim, length);
             var nll = new double[length - 1];
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            PeakMemory.TryReset();
-            double best = double.MaxValue;
-            // Cache off: every run does the full work a first evaluation of a sample does.
-            using (var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 }))
+            var ends = options.PrefixSteps > 0 && FitsBudget(weights, options, length, log) ? PrefixSchedule.Even(length, options.PrefixSteps) : [];
+            var segmented = new double[length - 1];
+            // First round: each mode alone after a collection, so each peak is its own. Further rounds alternate the
+            // modes (the machine's load then weighs on both alike); the fastest run of each counts.
+            var whole = MeasureWhole(weights, options, tokens, rope, nll, fresh: true, ct);
+            var prefix = ends.Length > 0 ? MeasurePrefix(weights, options, tokens, rope, ends, segmented, fresh: true, ct) : default;
+            for (int r = 1; r < Math.Max(1, options.Repeats); r++)
             {
-                for (int r = 0; r < Math.Max(1, options.Repeats); r++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    forward.TokenNll(tokens, rope, nll, ct);
-                    best = Math.Min(best, clock.Elapsed.TotalSeconds);
-                }
+                whole = Faster(whole, MeasureWhole(weights, options, tokens, rope, nll, fresh: false, ct));
+                if (ends.Length > 0) prefix = Faster(prefix, MeasurePrefix(weights, options, tokens, rope, ends, segmented, fresh: false, ct));
             }
             double gflop = ForwardFlops(c, length) / 1e9;
-            var result = new LengthBenchmark(length, best, length / best, gflop, gflop / best, PeakMemory.Bytes(), nll.Average());
-            log?.Invoke($"L={length}: {result.TokensPerSecond:F0} tokens/s, {result.GflopPerSecond:F1} GFLOP/s, peak {result.PeakMemoryBytes / 1048576.0:F0} MiB, mean nll {result.MeanNll:F4}");
+            var result = new LengthBenchmark(length, whole.Seconds, length / whole.Seconds, gflop, gflop / whole.Seconds, whole.Peak, nll.Average())
+            {
+                EngineBytes = whole.EngineBytes,
+            };
+            log?.Invoke($"L={length}: {result.TokensPerSecond:F0} tokens/s, {result.GflopPerSecond:F1} GFLOP/s, peak {Mib(result.PeakMemoryBytes)} MiB (engine {Mib(whole.EngineBytes)} MiB), mean nll {result.MeanNll:F4}");
             lengths.Add(result);
+            if (ends.Length > 0)
+            {
+                double total = ForwardCost.Flops(c, 0, length);
+                var p = new PrefixBenchmark(length, ends, ends.Select(e => ForwardCost.Flops(c, 0, e) / total).ToArray(), prefix.Seconds,
+                    (length - 1) / prefix.Seconds, prefix.Peak, prefix.EngineBytes, SameBits(nll, segmented));
+                log?.Invoke($"L={length} in {ends.Length} prefix steps: {p.TokensPerSecond:F0} tokens/s, peak {Mib(p.PeakMemoryBytes)} MiB (engine {Mib(p.EngineBytes)} MiB), same bits: {p.SameBits}");
+                prefixes.Add(p);
+            }
         }
 
         var gemms = new List<GemmBenchmark>();
@@ -93,7 +92,59 @@ public static class EngineBenchmark
                     log?.Invoke($"GEMM {g.M}x{g.K}->{g.N} {g.DType}: {g.GflopPerSecond:F1} GFLOP/s");
                     gemms.Add(g);
                 }
-        return new EngineBenchmarkResult(model, SimdLevels.Best.ToString(), options.Threads, lengths, gemms);
+        return new EngineBenchmarkResult(model, SimdLevels.Best.ToString(), options.Threads, lengths, gemms) { Prefix = prefixes, Note = options.Note };
+    }
+
+    /// <summary>Whether a prefix evaluation of this length fits <see cref="EngineBenchmarkOptions.MaxMemoryBytes"/>; says why not.</summary>
+    private static bool FitsBudget(LlamaWeights weights, EngineBenchmarkOptions options, int length, Action<string>? log)
+    {
+        if (options.MaxMemoryBytes is not long budget) return true;
+        using var forward = new FastForward(weights, new ForwardPassOptions { Threads = 1, Layer0CacheBytes = 0 });
+        long needed = forward.PrefixEvaluationBytes(length);
+        if (needed <= budget) return true;
+        log?.Invoke($"L={length}: no prefix evaluation: it needs {Mib(needed)} MiB of activations, over the {Mib(budget)} MiB budget (the whole pass needs {Mib(forward.WholePassBytes(length))} MiB)");
+        return false;
+    }
+
+    private readonly record struct Measured(double Seconds, long Peak, long EngineBytes);
+
+    private static Measured Faster(Measured a, Measured b) => b.Seconds < a.Seconds ? a with { Seconds = b.Seconds } : a;
+
+    private static double Mib(long bytes) => Math.Round(bytes / 1048576.0);
+
+    private static bool SameBits(double[] a, double[] b) =>
+        a.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(b.Select(BitConverter.DoubleToInt64Bits));
+
+    /// <summary>A collection, then the peak reset: what follows measures only itself.</summary>
+    private static void Fresh()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        PeakMemory.TryReset();
+    }
+
+    /// <summary>One whole-sequence pass on a new forward pass with the cache off (the full work of a first evaluation).</summary>
+    private static Measured MeasureWhole(LlamaWeights weights, EngineBenchmarkOptions options, int[] tokens, RopeTable rope, double[] nll, bool fresh, CancellationToken ct)
+    {
+        if (fresh) Fresh();
+        using var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 });
+        var clock = Stopwatch.StartNew();
+        forward.TokenNll(tokens, rope, nll, ct);
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new Measured(seconds, PeakMemory.Bytes(), forward.WorkspaceBytes);
+    }
+
+    /// <summary>One sample evaluated through every prefix step, likewise.</summary>
+    private static Measured MeasurePrefix(LlamaWeights weights, EngineBenchmarkOptions options, int[] tokens, RopeTable rope, int[] ends, double[] nll, bool fresh, CancellationToken ct)
+    {
+        if (fresh) Fresh();
+        using var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 });
+        var clock = Stopwatch.StartNew();
+        using (var evaluation = forward.BeginSample(tokens, rope))
+            foreach (var end in ends) evaluation.Advance(end, nll, ct);
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new Measured(seconds, PeakMemory.Bytes(), forward.WorkspaceBytes);
     }
 
     /// <summary>
@@ -109,6 +160,12 @@ public static class EngineBenchmark
         var nll = new double[length - 1];
         using var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 });
         for (int r = 0; r < 4; r++) forward.TokenNll(tokens, rope, nll, ct);
+        if (options.PrefixSteps <= 0) return;
+        for (int r = 0; r < 2; r++)
+        {
+            using var evaluation = forward.BeginSample(tokens, rope);
+            foreach (var end in PrefixSchedule.Even(length, options.PrefixSteps)) evaluation.Advance(end, nll, ct);
+        }
     }
 
     /// <summary>C[m, n] = A[m, k]·Wᵀ with random data; the fastest of <paramref name="repeats"/> calls after a warm-up.</summary>

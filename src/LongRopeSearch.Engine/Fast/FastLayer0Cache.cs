@@ -6,6 +6,8 @@ namespace LongRopeSearch.Engine;
 /// Layer-0 projections do not depend on the factor set: embed → RMSNorm → q, k, v (with bias, before rotation)
 /// is a function of the tokens alone. A search scores the same samples under many factor sets, so this cache keeps
 /// those [L, q_dim + 2·kv_dim] rows per token sequence, least recently used evicted first, within a byte budget.
+/// An entry fills from its first row on (<see cref="Entry.FilledRows"/>): a prefix evaluation stopped early leaves
+/// the rows it computed, and the next evaluation of the same sample reads those and computes (and adds) the rest.
 /// Not thread-safe (owned by one FastForward, used under its lock).
 /// </summary>
 internal sealed unsafe class FastLayer0Cache
@@ -28,18 +30,29 @@ internal sealed unsafe class FastLayer0Cache
         /// <summary>[L, width] cached projections.</summary>
         public AlignedFloats Rows { get; } = rows;
 
-        /// <summary>False until the producer has filled every row (a failed fill is removed, never read).</summary>
-        public bool Complete { get; set; }
+        /// <summary>
+        /// Rows [0, FilledRows) hold their final values; rows past it are unwritten or partly written (a fill that
+        /// failed or stopped mid-chunk) and never read. Producers fill in row order and raise it after each whole chunk.
+        /// </summary>
+        public int FilledRows { get; private set; }
+
+        /// <summary>Rows [start, end) were just written; with every row before them filled, [0, end) now is.</summary>
+        public void MarkFilled(int start, int end)
+        {
+            if (end > Tokens.Length) throw new ArgumentOutOfRangeException(nameof(end), end, $"the entry holds {Tokens.Length} rows");
+            if (start > FilledRows) throw new InvalidOperationException($"rows [{start}, {end}) written past the filled rows [0, {FilledRows})");
+            FilledRows = Math.Max(FilledRows, end);
+        }
     }
 
-    /// <summary>The cached rows for exactly these tokens, or null.</summary>
+    /// <summary>The entry for exactly these tokens (however many of its rows are filled), or null.</summary>
     public Entry? Find(ReadOnlySpan<int> tokens)
     {
         ulong hash = Hash(tokens);
         for (var node = _lru.First; node is not null; node = node.Next)
         {
             var e = node.Value;
-            if (e.Hash == hash && e.Complete && tokens.SequenceEqual(e.Tokens))
+            if (e.Hash == hash && tokens.SequenceEqual(e.Tokens))
             {
                 _lru.Remove(node);
                 _lru.AddFirst(node);
@@ -52,8 +65,8 @@ internal sealed unsafe class FastLayer0Cache
     }
 
     /// <summary>
-    /// A new, not yet filled entry of [tokens.Length, width] floats, evicting old entries to make room; null when
-    /// one sequence alone exceeds the budget. The caller fills it and sets Complete (or calls Remove on failure).
+    /// A new entry of [tokens.Length, width] floats with no row filled, evicting old entries to make room; null when
+    /// one sequence alone exceeds the budget. The caller fills it in row order (<see cref="Entry.MarkFilled"/>).
     /// </summary>
     public Entry? Reserve(ReadOnlySpan<int> tokens, int width)
     {

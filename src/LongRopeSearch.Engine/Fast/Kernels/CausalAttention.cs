@@ -55,18 +55,22 @@ internal sealed unsafe class CausalAttention
     /// (vStride = kvHeads·headDim, vHeadStride = headDim) or per head [kvHeads, length, headDim] (vStride = headDim,
     /// vHeadStride = length·headDim; a head's value tile is then contiguous).</param>
     /// <param name="o">Output [length, heads·headDim] (row stride oStride); may be the same memory as q.</param>
+    /// <param name="firstRow">Only query rows [firstRow, length) are computed (their keys and values [0, length) must be
+    /// in place); q and o rows before it are never touched. A prefix evaluation continues a sequence this way: row i's
+    /// result is the same bits whichever rows share its task (docs/DESIGN.md, "Prefix evaluation").</param>
     public void Run(float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, nint vHeadStride, float* o, nint oStride,
-        int length, int heads, int kvHeads, int headDim, float scale)
+        int length, int heads, int kvHeads, int headDim, float scale, int firstRow = 0)
     {
         if (length <= 0) return;
         if (heads % kvHeads != 0) throw new ArgumentException($"{heads} heads are not a multiple of {kvHeads} kv heads", nameof(kvHeads));
         if (kStride < RoundUpKeys(length)) throw new ArgumentOutOfRangeException(nameof(kStride), kStride, $"at least {RoundUpKeys(length)}");
+        if ((uint)firstRow >= (uint)length) throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"in [0, {length})");
         int group = heads / kvHeads;
         int blockRows = Math.Max(1, RowsPerTask / group);
-        int blocks = (length + blockRows - 1) / blockRows;
+        int blocks = (length - firstRow + blockRows - 1) / blockRows;
         // The micro-kernels need whole 16-float columns for the value head slice; other head sizes run scalar.
         var level = headDim % MicroTiles.ColumnMultiple == 0 ? Level : SimdLevel.Scalar;
-        _job.Prepare(level, q, qStride, kT, kStride, v, vStride, vHeadStride, o, oStride, length, kvHeads, group, headDim, scale, blockRows, blocks);
+        _job.Prepare(level, q, qStride, kT, kStride, v, vStride, vHeadStride, o, oStride, length, kvHeads, group, headDim, scale, blockRows, blocks, firstRow);
         _pool.Run(_job, blocks * kvHeads);
     }
 
@@ -76,7 +80,7 @@ internal sealed unsafe class CausalAttention
         private SimdLevel _level;
         private float* _qp, _kT, _v, _op;
         private nint _qStride, _kStride, _vStride, _vHeadStride, _oStride;
-        private int _length, _kvHeads, _group, _d, _blockRows, _blocks;
+        private int _length, _kvHeads, _group, _d, _blockRows, _blocks, _firstRow;
         private float _scale;
 
         public AttentionJob(int threads)
@@ -87,8 +91,9 @@ internal sealed unsafe class CausalAttention
         }
 
         public void Prepare(SimdLevel level, float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, nint vHeadStride, float* o, nint oStride,
-            int length, int kvHeads, int group, int d, float scale, int blockRows, int blocks)
+            int length, int kvHeads, int group, int d, float scale, int blockRows, int blocks, int firstRow)
         {
+            _firstRow = firstRow;
             _level = level;
             _qp = q; _kT = kT; _v = v; _op = o;
             (_qStride, _kStride, _vStride, _vHeadStride, _oStride) = (qStride, kStride, vStride, vHeadStride, oStride);
@@ -109,7 +114,7 @@ internal sealed unsafe class CausalAttention
         {
             int block = _blocks - 1 - task / _kvHeads; // most expensive blocks first
             int g = task % _kvHeads;
-            int i0 = block * _blockRows, bq = Math.Min(_blockRows, _length - i0), i1 = i0 + bq;
+            int i0 = _firstRow + block * _blockRows, bq = Math.Min(_blockRows, _length - i0), i1 = i0 + bq;
             int d = _d, rows = _group * bq;
             float* qs = _q[worker].Pointer, s = _s[worker].Pointer, acc = _o[worker].Pointer, m = _m[worker].Pointer, l = _l[worker].Pointer;
 
