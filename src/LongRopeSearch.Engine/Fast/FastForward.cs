@@ -119,7 +119,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
                         float* layer0 = layer0Entry is null ? null : layer0Entry.Rows.Pointer;
                         Projections(_layers[li], length, cos, sin, layer0, layer0Ready: li == 0 && cached is not null);
                         _attention.Run(_ws.Q.Pointer, _c.QueryDim, _ws.KeysT.Pointer, _ws.KeyStride, _ws.Values.Pointer, _c.HeadDim, (nint)length * _c.HeadDim,
-                            _ws.Q.Pointer, _c.QueryDim, length, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, 1f / MathF.Sqrt(_c.HeadDim));
+                            _ws.Q.Pointer, _c.QueryDim, length, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, 1f / MathF.Sqrt(_c.HeadDim), _c.AttentionWindow(li));
                         OutputAndMlp(_layers[li], length);
                     }
                 }
@@ -177,7 +177,7 @@ public sealed unsafe class FastForward : IForwardPass, IDisposable
                 if (p.QkvBias is not null) AddRowBias(qkv, width, rows, p.QkvBias);
             }
             _projectionRows.Prepare(Level, qkv, width, r0, rows, _ws.Q.Pointer, _ws.KeysT.Pointer, _ws.KeyStride, _ws.Values.Pointer, length,
-                cos, sin, _c.NumHeads, _c.NumKvHeads, _c.HeadDim);
+                cos, sin, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, _c.RotaryDim);
             _pool.Run(_projectionRows, _projectionRows.Tasks);
         }
     }

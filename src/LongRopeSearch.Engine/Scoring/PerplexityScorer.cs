@@ -82,7 +82,7 @@ public sealed class PerplexityScorer : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, length);
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, length);
         var perSample = new List<double>(samples.Samples.Count);
         var nll = new double[length - 1]; // [L − 1] next-token NLLs of the current sample
         bool abandoned = false;
@@ -111,7 +111,7 @@ public sealed class PerplexityScorer : IDisposable
         var config = Weights.Config;
         ForwardInputGuard.CheckFactors(config, factors);
         ForwardInputGuard.CheckLength(config, tokens.Length);
-        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, tokens.Length);
         var nll = new double[tokens.Length - 1];
         _forward.TokenNll(tokens, rope, nll, ct);
         return nll;
