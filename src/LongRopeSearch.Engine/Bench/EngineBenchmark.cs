@@ -15,7 +15,8 @@ public static class EngineBenchmark
     public const string FlopFormulaText =
         "per sequence of L tokens: L·(layers·2·hidden·(q_dim + 2·kv_dim + q_dim + 3·intermediate) + 2·hidden·vocab) " +
         "+ layers·2·heads·head_dim·L·(L+1)  [projections, MLP and lm head as 2·in·out per token; attention QKᵀ and PV " +
-        "as 2·head_dim each per causal (query, key) pair, L(L+1)/2 pairs per head]; GEMM: 2·M·N·K";
+        "as 2·head_dim each per causal (query, key) pair, L(L+1)/2 pairs per head, or W(W+1)/2 + (L−W)·W on a layer " +
+        "with a sliding window W < L]; GEMM: 2·M·N·K";
 
     /// <summary>FLOPs of one forward pass over <paramref name="length"/> tokens, counted as in <see cref="FlopFormulaText"/>.</summary>
     public static double ForwardFlops(ModelConfig c, int length)
@@ -23,7 +24,13 @@ public static class EngineBenchmark
         ArgumentNullException.ThrowIfNull(c);
         double perTokenLayer = 2.0 * c.HiddenSize * (c.QueryDim + 2.0 * c.KvDim + c.QueryDim + 3.0 * c.IntermediateSize);
         double perToken = c.NumLayers * perTokenLayer + 2.0 * c.HiddenSize * c.VocabSize;
-        double attention = c.NumLayers * 2.0 * c.NumHeads * c.HeadDim * length * (length + 1.0);
+        double pairs = 0; // causal (query, key) pairs per head, summed over the layers
+        for (int layer = 0; layer < c.NumLayers; layer++)
+        {
+            double w = Math.Min(c.AttentionWindow(layer) ?? length, length);
+            pairs += w * (w + 1) / 2 + (length - w) * w;
+        }
+        double attention = 4.0 * c.NumHeads * c.HeadDim * pairs;
         return length * perToken + attention;
     }
 
