@@ -7,8 +7,10 @@
 Outputs (all under tests/fixtures/):
   models/<name>/        small random checkpoints (config.json + safetensors), fixed seeds
   data/ids/             pre-tokenized documents (*.ids) for the vocab-300 model
-  nll/<case>.json       float64 reference NLLs from tools/torch_llama.py
+  nll/<case>.json       float64 reference NLLs from tools/torch_llama.py (explicit factor sets, or a model's own
+                        rope_scaling "as published")
   rope/baselines.json   lambda vectors of classic RoPE scaling methods (HF formulas re-derived)
+  rope/published.json   checkpoints' own RoPE scalings (config.json) as factor sets at several lengths
 
 Paths inside the JSON files are relative to the repository root.
 """
