@@ -7,8 +7,10 @@
 Outputs (all under tests/fixtures/):
   models/<name>/        small random checkpoints (config.json + safetensors), fixed seeds
   data/ids/             pre-tokenized documents (*.ids) for the vocab-300 model
-  nll/<case>.json       float64 reference NLLs from tools/torch_llama.py
+  nll/<case>.json       float64 reference NLLs from tools/torch_llama.py (explicit factor sets, or a model's own
+                        rope_scaling "as published")
   rope/baselines.json   lambda vectors of classic RoPE scaling methods (HF formulas re-derived)
+  rope/published.json   checkpoints' own RoPE scalings (config.json) as factor sets at several lengths
 
 Paths inside the JSON files are relative to the repository root.
 """
@@ -41,10 +43,15 @@ def rel(path):
 # Random models
 
 
+ARCHITECTURES = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "mistral": "MistralForCausalLM",
+                 "phi3": "Phi3ForCausalLM"}
+
+
 def model_config(model_type="llama", vocab=256, hidden=32, inter=96, layers=2, heads=2, kv=2, head_dim=16,
-                 theta=10000.0, eps=1e-5, max_pos=64, tie=False, attn_bias=False, torch_dtype="float32"):
+                 theta=10000.0, eps=1e-5, max_pos=64, tie=False, attn_bias=False, torch_dtype="float32", **extra):
+    """A config.json dict; `extra` keys (sliding_window, rope_scaling, partial_rotary_factor, ...) are added last."""
     c = {
-        "architectures": ["Qwen2ForCausalLM" if model_type == "qwen2" else "LlamaForCausalLM"],
+        "architectures": [ARCHITECTURES[model_type]],
         "model_type": model_type,
         "vocab_size": vocab,
         "hidden_size": hidden,
@@ -66,6 +73,11 @@ def model_config(model_type="llama", vocab=256, hidden=32, inter=96, layers=2, h
     if model_type == "llama":
         c["attention_bias"] = attn_bias
         c["mlp_bias"] = False
+    for k, v in extra.items():
+        if v is None and k == "rope_theta":
+            del c[k]
+        else:
+            c[k] = v
     return c
 
 
@@ -109,6 +121,12 @@ def random_tensors(c, seed, std=0.06, qk_std=0.2, bias_std=0.05, embed_std=None)
     t["model.norm.weight"] = norm(H)
     if not c["tie_word_embeddings"]:
         t["lm_head.weight"] = mat(V, H, 0.15)
+    if c["model_type"] == "phi3":
+        # Phi-3 stores q|k|v as one qkv_proj and gate|up as one gate_up_proj (rows concatenated in that order).
+        for i in range(c["num_hidden_layers"]):
+            p = "model.layers.%d." % i
+            t[p + "self_attn.qkv_proj.weight"] = torch.cat([t.pop(p + "self_attn.%s_proj.weight" % x) for x in "qkv"], 0)
+            t[p + "mlp.gate_up_proj.weight"] = torch.cat([t.pop(p + "mlp.gate_proj.weight"), t.pop(p + "mlp.up_proj.weight")], 0)
     return t
 
 
@@ -150,6 +168,8 @@ def monotone_factors(n, lo, hi, seed):
 
 
 def write_case(case, model_dir, data, length, samples, fs, dtype_note):
+    """fs: a FactorSet, or tl.AS_PUBLISHED for the model's own rope_scaling (then "factors" is the string
+    "as published" and "published" holds that scaling at this length as lambda / attention factor)."""
     m = tl.RefModel(os.path.join(REPO_DIR, model_dir))
     r = tl.evaluate(m, os.path.join(REPO_DIR, data), length, samples, fs)
     out = {
@@ -159,7 +179,7 @@ def write_case(case, model_dir, data, length, samples, fs, dtype_note):
         "length": length,
         "samples": samples,
         "documents": [rel(p) for p in r["documents"]],
-        "factors": fs.to_json(),
+        "factors": fs if fs == tl.AS_PUBLISHED else fs.to_json(),
         "per_sample_nll": r["per_sample_nll"],
         "per_token_nll": r["per_token_nll"],
         "mean_nll": r["mean_nll"],
@@ -167,6 +187,9 @@ def write_case(case, model_dir, data, length, samples, fs, dtype_note):
         "torch_version": torch.__version__,
         "dtype_note": dtype_note,
     }
+    if fs == tl.AS_PUBLISHED:
+        pub = tl.published_factors(m.config, length)
+        out["published"] = {"rope_type": tl.rope_type(m.config), "factors": pub.factors, "attention_factor": pub.attention_factor}
     d = os.path.join(FIX, "nll")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, case + ".json"), "w") as f:
@@ -249,6 +272,165 @@ def random_cases():
     fs = tl.FactorSet([3.0] * 8, n_hat=0, attention_factor=1.0)
     write_case("k-single-file", rel(os.path.join(FIX, "models", "gqa")), VALIDATION + "/doc005.txt", 256, 1, fs,
                F32 + "; data is one file")
+
+
+# Sharper random models for the family and scaling cases: larger q/k weights make attention peaked, so positions (the
+# rotary angles, the window's edge) move the NLL well beyond the 1e-4 tolerance; larger v/o weights let attention
+# carry more of the output.
+SHARP = {"std": 0.15, "qk_std": 0.6}
+
+
+def family_cases():
+    """Families besides Llama: sliding windows (samples longer than the window), Phi-3's fused weights, partial rotary."""
+    F32 = "weights stored as F32; reference forward and NLL accumulation in float64"
+
+    # l: mistral, a window of 6 keys on every layer (small, so one key more or less moves the NLL), samples of 300
+    # tokens (windows across 128-key tiles and query blocks in the fast kernel)
+    c = model_config(model_type="mistral", hidden=32, heads=4, kv=2, head_dim=16, max_pos=512, sliding_window=6)
+    md = save_model("mistral-window", c, random_tensors(c, seed=110, **SHARP))
+    fs = tl.FactorSet(monotone_factors(8, 1.0, 4.0, seed=10), n_hat=0, attention_factor=1.1)
+    write_case("l-mistral-window", md, VALIDATION, 300, 2, fs, F32 + "; mistral sliding_window 6 < L = 300")
+
+    # m: qwen2 with use_sliding_window on the layers from max_window_layers = 1 on (layer 1 windowed by 5, layer 0 global)
+    c = model_config(model_type="qwen2", hidden=32, heads=2, kv=1, head_dim=16, max_pos=256, theta=1000000.0,
+                     use_sliding_window=True, sliding_window=5, max_window_layers=1)
+    md = save_model("qwen2-window-layers", c, random_tensors(c, seed=111, **SHARP))
+    fs = tl.FactorSet(monotone_factors(8, 1.0, 3.0, seed=11), n_hat=4, attention_factor=1.0)
+    write_case("m-qwen2-window-layers", md, VALIDATION, 200, 2, fs, F32 + "; qwen2 window 5 on layer 1 only")
+
+    # n: phi3, fused qkv/gate_up, partial_rotary_factor 0.5 (rotary dim 8 of 16: 4 factors), sliding_window 100
+    c = model_config(model_type="phi3", hidden=32, heads=4, kv=2, head_dim=16, max_pos=256,
+                     original_max_position_embeddings=256, partial_rotary_factor=0.5, sliding_window=100)
+    md = save_model("phi3-partial", c, random_tensors(c, seed=112, **SHARP))
+    fs = tl.FactorSet(monotone_factors(4, 1.0, 5.0, seed=12), n_hat=8, attention_factor=1.1)
+    write_case("n-phi3-partial", md, VALIDATION, 160, 2, fs,
+               F32 + "; phi3 fused qkv_proj/gate_up_proj, partial_rotary_factor 0.5, sliding_window 100")
+
+
+def scaling_cases():
+    """Checkpoints with their own rope_scaling, scored as published (transformers v5 formulas in torch_llama.py)."""
+    F32 = "weights stored as F32; the model's own RoPE scaling in float64 (transformers computes inv_freq in float32)"
+    pub = tl.AS_PUBLISHED
+
+    # o: phi3 longrope, partial rotary 0.75 (12 of 16 dims: 6 factors), L0 32, max 128, no factor/attention_factor
+    # (attention factor sqrt(1 + ln 4 / ln 32)); short factors at L = 32, long ones at L = 100
+    rng = random.Random(13)
+    c = model_config(model_type="phi3", hidden=32, heads=2, kv=1, head_dim=16, max_pos=128,
+                     original_max_position_embeddings=32, partial_rotary_factor=0.75,
+                     rope_scaling={"type": "longrope", "short_factor": [round(rng.uniform(1.0, 1.5), 4) for _ in range(6)],
+                                   "long_factor": [round(rng.uniform(1.0, 8.0), 4) for _ in range(6)]})
+    md = save_model("phi3-longrope", c, random_tensors(c, seed=113, **SHARP))
+    write_case("o-phi3-longrope-short", md, VALIDATION, 32, 2, pub, F32 + "; phi3 longrope, L = L0: short factors")
+    write_case("o-phi3-longrope-long", md, VALIDATION, 100, 2, pub, F32 + "; phi3 longrope, L > L0: long factors")
+
+    # p: llama linear factor 4
+    c = model_config(max_pos=256, rope_scaling={"type": "linear", "factor": 4.0})
+    md = save_model("llama-linear", c, random_tensors(c, seed=114, **SHARP))
+    write_case("p-llama-linear", md, VALIDATION, 128, 2, pub, F32 + "; rope_scaling linear factor 4")
+
+    # q: llama dynamic NTK factor 2 over max_position_embeddings 64: the base grows at L = 160, plain RoPE at L = 48
+    c = model_config(max_pos=64, rope_scaling={"rope_type": "dynamic", "factor": 2.0})
+    md = save_model("llama-dynamic", c, random_tensors(c, seed=115, **SHARP))
+    write_case("q-llama-dynamic", md, VALIDATION, 160, 2, pub, F32 + "; rope_scaling dynamic factor 2, L > max_position_embeddings")
+    write_case("q-llama-dynamic-short", md, VALIDATION, 48, 2, pub, F32 + "; rope_scaling dynamic, L <= max_position_embeddings")
+
+    # r: llama yarn factor 4 over original 32 (defaults: beta 32/1, truncate, attention 0.1 ln 4 + 1)
+    c = model_config(max_pos=128, rope_scaling={"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32})
+    md = save_model("llama-yarn", c, random_tensors(c, seed=116, **SHARP))
+    write_case("r-llama-yarn", md, VALIDATION, 128, 2, pub, F32 + "; rope_scaling yarn factor 4, L0 32")
+
+    # r: yarn in transformers v5's rope_parameters with every option: its own rope_theta, beta_fast/slow, no
+    # truncation, mscale / mscale_all_dim attention factor
+    c = model_config(max_pos=64, theta=None, rope_parameters={
+        "rope_type": "yarn", "rope_theta": 5000.0, "factor": 8.0, "original_max_position_embeddings": 24, "beta_fast": 16.0,
+        "beta_slow": 2.0, "truncate": False, "mscale": 1.2, "mscale_all_dim": 0.8})
+    md = save_model("llama-yarn-params", c, random_tensors(c, seed=117, **SHARP))
+    write_case("r-llama-yarn-params", md, VALIDATION, 100, 2, pub, F32 + "; rope_parameters yarn with every option")
+
+    # s: llama3 factor 8, low/high 1/4 over original 32; rope_theta 100 puts pair 0 in the kept band, pairs 1-2 in the
+    # smoothed one and the rest in the scaled one, all turning enough over 256 tokens to matter
+    c = model_config(max_pos=256, theta=100.0, rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                                "high_freq_factor": 4.0, "original_max_position_embeddings": 32})
+    md = save_model("llama-llama3", c, random_tensors(c, seed=118, **SHARP))
+    write_case("s-llama-llama3", md, VALIDATION, 256, 2, pub, F32 + "; rope_scaling llama3 factor 8, L0 32, rope_theta 100")
+
+    # t: qwen2 (q/k/v biases) with a Qwen2.5-style yarn rope_scaling
+    c = model_config(model_type="qwen2", max_pos=32, theta=1000000.0,
+                     rope_scaling={"type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32})
+    md = save_model("qwen2-yarn", c, random_tensors(c, seed=119, **SHARP))
+    write_case("t-qwen2-yarn", md, VALIDATION, 128, 2, pub, F32 + "; qwen2 rope_scaling yarn factor 4, L0 32")
+
+
+def published_rope():
+    """rope/published.json: configs with their own RoPE scaling and the factor sets transformers' formulas give at
+    several lengths (the C# reader and PublishedScaling are checked against them)."""
+    rng = random.Random(21)
+
+    def cfg(model_type="llama", head_dim=64, heads=4, theta=10000.0, max_pos=4096, **extra):
+        c = {"model_type": model_type, "vocab_size": 16, "hidden_size": head_dim * heads, "intermediate_size": 8,
+             "num_hidden_layers": 1, "num_attention_heads": heads, "head_dim": head_dim, "rms_norm_eps": 1e-5,
+             "max_position_embeddings": max_pos}
+        if theta is not None:
+            c["rope_theta"] = theta
+        c.update(extra)
+        return c
+
+    def factors(n, lo, hi):
+        return [round(rng.uniform(lo, hi), 6) for _ in range(n)]
+
+    cases = [
+        ("linear", cfg(rope_scaling={"type": "linear", "factor": 4.0}), [100, 20000]),
+        ("dynamic", cfg(rope_scaling={"rope_type": "dynamic", "factor": 2.0}), [2048, 4096, 4097, 10000, 65536]),
+        ("yarn qwen2.5", cfg("qwen2", head_dim=128, theta=1000000.0, max_pos=32768,
+                             rope_scaling={"type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}), [131072]),
+        ("yarn mscale equal", cfg(head_dim=64, max_pos=163840, rope_scaling={
+            "type": "yarn", "factor": 40, "mscale": 1.0, "mscale_all_dim": 1.0, "beta_fast": 32, "beta_slow": 1,
+            "original_max_position_embeddings": 4096}), [8192]),
+        ("yarn mscale", cfg(head_dim=64, rope_scaling={"type": "yarn", "factor": 16, "mscale": 0.707, "mscale_all_dim": 1.0}), [8192]),
+        ("yarn options", cfg(head_dim=128, theta=500000.0, max_pos=65536, rope_scaling={
+            "rope_type": "yarn", "factor": 16.0, "beta_fast": 16, "beta_slow": 2, "truncate": False, "attention_factor": 1.3,
+            "original_max_position_embeddings": 4096}), [65536]),
+        ("yarn beta zero", cfg(head_dim=64, rope_scaling={"rope_type": "yarn", "factor": 2.0, "beta_fast": 0, "beta_slow": 0}), [1000]),
+        ("yarn rope_parameters theta", cfg(head_dim=64, theta=10000.0, rope_parameters={
+            "rope_type": "yarn", "rope_theta": 1000000.0, "factor": 8.0, "original_max_position_embeddings": 2048}), [16384]),
+        ("empty rope_scaling, rope_parameters", cfg(head_dim=64, rope_scaling={}, rope_parameters={
+            "rope_type": "linear", "factor": 3.0}), [5000]),
+        ("llama3.1", cfg(head_dim=128, theta=500000.0, max_pos=131072, rope_scaling={
+            "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 8192}), [131072]),
+        ("llama3 top-level original wins", cfg(head_dim=128, theta=500000.0, max_pos=131072, original_max_position_embeddings=4096,
+                                               rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                                             "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}), [131072]),
+        ("phi3 longrope", cfg("phi3", head_dim=96, heads=32, max_pos=131072, original_max_position_embeddings=4096,
+                              rope_scaling={"type": "longrope", "short_factor": factors(48, 1.0, 1.2),
+                                            "long_factor": factors(48, 1.0, 60.0)}), [4000, 4096, 4097, 131072]),
+        ("phi3 partial longrope factor", cfg("phi3", head_dim=128, heads=24, max_pos=131072, original_max_position_embeddings=4096,
+                                             partial_rotary_factor=0.75,
+                                             rope_scaling={"type": "longrope", "factor": 32.0, "short_factor": factors(48, 1.0, 1.2),
+                                                           "long_factor": factors(48, 1.0, 40.0)}), [4096, 8192]),
+        ("phi3 su, attention_factor, default original 4096", cfg("phi3", head_dim=32, heads=2, max_pos=16384, rope_scaling={
+            "type": "su", "attention_factor": 1.25, "original_max_position_embeddings": 1000,
+            "short_factor": factors(16, 1.0, 1.1), "long_factor": factors(16, 1.0, 9.0)}), [3000, 5000]),
+    ]
+    out = []
+    for name, c, lengths in cases:
+        expected = []
+        for L in lengths:
+            fs = tl.published_factors(c, L)
+            expected.append({"length": L, "lambda": fs.factors, "attention_factor": fs.attention_factor})
+        t = tl.rope_type(c)
+        out.append({"name": name, "config": c, "rope_type": t, "rotary_dim": tl.rotary_dim_of(c), "rope_theta": tl.rope_theta(c),
+                    "original_length": tl.original_length(c) if t in ("yarn", "llama3", "longrope") else None,
+                    "expected": expected})
+    d = os.path.join(FIX, "rope")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "published.json"), "w") as f:
+        json.dump({"description": "Checkpoints' own RoPE scalings (config.json rope_scaling / rope_parameters) as factor sets "
+                                  "lambda_i = theta_i / theta'_i with transformers v5's inverse frequencies theta'_i and "
+                                  "attention scaling, computed in float64 by tools/torch_llama.py published_inv_freq().",
+                   "cases": out}, f, indent=1)
+        f.write("\n")
+    print("rope/published.json: %d configs" % len(out))
 
 
 def tiny_cases():
@@ -392,7 +574,10 @@ def main():
     torch.set_num_threads(args.threads)
     if not args.only_tiny:
         baselines()
+        published_rope()
         random_cases()
+        family_cases()
+        scaling_cases()
     if not args.skip_tiny:
         tiny_cases()
 

@@ -14,9 +14,22 @@ Command line:
 
 Supported checkpoints: config.json + model.safetensors, or a sharded
 model.safetensors.index.json ({"weight_map": {tensor: file}}); tensor dtypes F32/F16/BF16/F64;
-model_type llama (optional attention_bias q/k/v/o, optional mlp_bias) and qwen2 (q/k/v bias);
-grouped-query attention (num_key_value_heads < num_attention_heads); tied embeddings
+model_type llama (optional attention_bias q/k/v/o, optional mlp_bias), qwen2 (q/k/v bias;
+use_sliding_window with layer_types or max_window_layers), mistral (no biases; sliding_window,
+4096 when absent) and phi3 (fused qkv_proj [q|k|v] and gate_up_proj [gate|up], no biases,
+sliding_window as written, partial_rotary_factor); grouped-query attention; tied embeddings
 (no lm_head.weight -> model.embed_tokens.weight is used).
+
+Sliding window W (transformers' sliding_window_overlay): query i attends to keys j with
+i - W < j <= i, i.e. W keys including itself.
+
+Partial rotary (Phi-3): rotary_dim = int(head_dim * partial_rotary_factor); only q[..., :rotary_dim]
+and k[..., :rotary_dim] are rotated (rotate_half within them, pairs (i, i + rotary_dim/2)), with
+theta_i = rope_theta ** (-2 i / rotary_dim); a factor set has rotary_dim/2 factors.
+
+A checkpoint's own RoPE scaling ("as published": rope_scaling, else transformers v5's rope_parameters,
+rope_type linear / dynamic / yarn / llama3 / longrope) is applied with transformers v5's formulas
+(modeling_rope_utils.py), re-derived in published_inv_freq() and computed in float64.
 
 Factor-set semantics (LongRoPE), pair i in [0, head_dim/2), position p:
     theta_i = rope_theta ** (-2 i / head_dim)                        (float64)
@@ -145,7 +158,8 @@ def inv_freq(head_dim, rope_theta):
 
 
 def rope_tables(length, head_dim, rope_theta, fs):
-    """cos, sin of shape [length, head_dim] (float64) for factor set fs."""
+    """cos, sin of shape [length, head_dim] (float64) for factor set fs; head_dim is the rotary dim (the whole head,
+    or head_dim * partial_rotary_factor)."""
     half = head_dim // 2
     if len(fs.factors) != half:
         raise ValueError("factor set has %d factors, model needs %d" % (len(fs.factors), half))
@@ -164,12 +178,182 @@ def rope_tables(length, head_dim, rope_theta, fs):
 
 
 # ---------------------------------------------------------------------------
+# Model configuration (the transformers rules, re-derived here independently of the C# reader)
+
+DEFAULT_WINDOW = 4096          # MistralConfig / Qwen2Config sliding_window default (key absent)
+QWEN2_MAX_WINDOW_LAYERS = 28   # Qwen2Config max_window_layers default
+PHI3_ORIGINAL = 4096           # Phi3Config original_max_position_embeddings default
+
+
+def rope_params(c):
+    """The RoPE parameters dict as transformers v5 picks it: `rope_scaling or rope_parameters` (an empty dict is
+    falsy), or {} when neither is set."""
+    return c.get("rope_scaling") or c.get("rope_parameters") or {}
+
+
+def rope_type(c):
+    p = rope_params(c)
+    t = p.get("rope_type", p.get("type", "default"))
+    if c.get("model_type") == "phi3" and t in ("su", "yarn"):
+        t = "longrope"  # Phi3Config's backward-compatibility rename
+    return t
+
+
+def rope_theta(c):
+    """v5: the dict's rope_theta (setdefault keeps it), else the top-level one, else 10000."""
+    p = rope_params(c)
+    if p.get("rope_theta") is not None:
+        return float(p["rope_theta"])
+    return float(c.get("rope_theta", 10000.0) if c.get("rope_theta") is not None else 10000.0)
+
+
+def head_dim_of(c):
+    return c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
+
+
+def rotary_dim_of(c):
+    """int(head_dim * partial_rotary_factor), the factor from the top level, else the rope dict, else 1."""
+    prf = c.get("partial_rotary_factor")
+    if prf is None:
+        prf = rope_params(c).get("partial_rotary_factor", 1.0)
+    return int(head_dim_of(c) * prf)
+
+
+def original_length(c):
+    """original_max_position_embeddings as transformers' standardize_rope_params resolves it for yarn/llama3/longrope:
+    a top-level attribute wins (Phi3Config always has one, default 4096), else the dict's, else max_position_embeddings."""
+    if "original_max_position_embeddings" in c:
+        return c["original_max_position_embeddings"]
+    if c.get("model_type") == "phi3":
+        return PHI3_ORIGINAL
+    return rope_params(c).get("original_max_position_embeddings", c["max_position_embeddings"])
+
+
+def layer_windows(c):
+    """Per layer: the sliding window in keys (query i attends to keys j with i - W < j <= i), or None."""
+    n = c["num_hidden_layers"]
+    mt = c.get("model_type", "llama")
+    if mt == "mistral":
+        w = c["sliding_window"] if "sliding_window" in c else DEFAULT_WINDOW
+        return [w] * n
+    if mt == "phi3":
+        return [c.get("sliding_window")] * n
+    if mt == "qwen2":
+        if not c.get("use_sliding_window", False):
+            return [None] * n
+        w = c["sliding_window"] if "sliding_window" in c else DEFAULT_WINDOW
+        if w is None:
+            return [None] * n
+        types = c.get("layer_types")
+        if types is None:
+            first = c.get("max_window_layers", QWEN2_MAX_WINDOW_LAYERS)
+            types = ["sliding_attention" if i >= first else "full_attention" for i in range(n)]
+        return [w if t == "sliding_attention" else None for t in types]
+    return [None] * n
+
+
+def published_inv_freq(c, seq_len):
+    """transformers' (v5) inverse frequencies and attention scaling of the config's own RoPE scaling on a sequence of
+    seq_len tokens, in float64. Returns None for rope_type "default"."""
+    t = rope_type(c)
+    if t == "default":
+        return None
+    p = rope_params(c)
+    base = rope_theta(c)
+    dim = rotary_dim_of(c)
+    max_pos = c["max_position_embeddings"]
+    idx = [2.0 * i / dim for i in range(dim // 2)]
+    inv = [1.0 / base ** e for e in idx]
+    if t == "linear":
+        return [x / p["factor"] for x in inv], 1.0
+    if t == "dynamic":
+        f = p["factor"]
+        n = max(seq_len, max_pos)
+        b = base * ((f * n / max_pos) - (f - 1)) ** (dim / (dim - 2))
+        return [1.0 / b ** e for e in idx], 1.0
+    orig = original_length(c)
+    if t == "yarn":
+        f = p["factor"]
+        af = p.get("attention_factor")
+        mscale, mscale_all = p.get("mscale"), p.get("mscale_all_dim")
+
+        def get_mscale(scale, m=1):
+            return 1.0 if scale <= 1 else 0.1 * m * math.log(scale) + 1.0
+
+        if af is None:
+            af = get_mscale(f, mscale) / get_mscale(f, mscale_all) if (mscale and mscale_all) else get_mscale(f)
+        beta_fast = p.get("beta_fast") or 32
+        beta_slow = p.get("beta_slow") or 1
+
+        def correction_dim(rot):
+            return dim * math.log(orig / (rot * 2 * math.pi)) / (2 * math.log(base))
+
+        lo, hi = correction_dim(beta_fast), correction_dim(beta_slow)
+        if p.get("truncate", True):
+            lo, hi = math.floor(lo), math.ceil(hi)
+        lo, hi = max(lo, 0), min(hi, dim - 1)
+        if lo == hi:
+            hi += 0.001
+        out = []
+        for i, x in enumerate(inv):
+            extrapolation = 1.0 - min(1.0, max(0.0, (i - lo) / (hi - lo)))
+            out.append((x / f) * (1 - extrapolation) + x * extrapolation)
+        return out, af
+    if t == "llama3":
+        f, low, high = p["factor"], p["low_freq_factor"], p["high_freq_factor"]
+        out = []
+        for x in inv:
+            wavelen = 2 * math.pi / x
+            if wavelen < orig / high:
+                out.append(x)
+            elif wavelen > orig / low:
+                out.append(x / f)
+            else:
+                smooth = (orig / wavelen - low) / (high - low)
+                out.append((1 - smooth) * x / f + smooth * x)
+        return out, 1.0
+    if t == "longrope":
+        ext = p["long_factor"] if seq_len > orig else p["short_factor"]
+        if len(ext) != dim // 2:
+            raise ValueError("longrope factors need %d values" % (dim // 2))
+        f = p.get("factor")
+        if f is None:
+            f = max_pos / orig
+        af = p.get("attention_factor")
+        if af is None:
+            af = 1.0 if f <= 1.0 else math.sqrt(1 + math.log(f) / math.log(orig))
+        return [1.0 / (e * base ** k) for e, k in zip(ext, idx)], af
+    raise ValueError("unsupported rope_type %s" % t)
+
+
+def published_factors(c, seq_len):
+    """The published scaling at seq_len as a LongRoPE factor set: lambda_i = theta_i / theta'_i, n_hat 0."""
+    r = published_inv_freq(c, seq_len)
+    if r is None:
+        return None
+    inv, af = r
+    base, dim = rope_theta(c), rotary_dim_of(c)
+    theta = [base ** (-2.0 * i / dim) for i in range(dim // 2)]
+    return FactorSet([a / b for a, b in zip(theta, inv)], 0, af)
+
+
+# ---------------------------------------------------------------------------
 # Model
 
 
 def _rotate_half(x):
     h = x.shape[-1] // 2
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def _rope(x, cos, sin):
+    """Rotates the first cos.shape[-1] dims of x (rotate_half within them); the rest pass through (Phi-3)."""
+    r = cos.shape[-1]
+    xr, xp = x[..., :r], x[..., r:]
+    return torch.cat((xr * cos + _rotate_half(xr) * sin, xp), dim=-1)
+
+
+AS_PUBLISHED = "as published"
 
 
 class RefModel:
@@ -179,19 +363,47 @@ class RefModel:
         self.dtype = dtype
         c = self.config
         self.model_type = c.get("model_type", "llama")
-        if self.model_type not in ("llama", "qwen2", "mistral"):
+        if self.model_type not in ("llama", "qwen2", "mistral", "phi3"):
             raise ValueError("unsupported model_type %s" % self.model_type)
         self.hidden = c["hidden_size"]
         self.n_layers = c["num_hidden_layers"]
         self.n_heads = c["num_attention_heads"]
         self.n_kv = c.get("num_key_value_heads") or self.n_heads
-        self.head_dim = c.get("head_dim") or self.hidden // self.n_heads
-        self.rope_theta = float(c.get("rope_theta", 10000.0))
+        self.head_dim = head_dim_of(c)
+        self.rotary_dim = rotary_dim_of(c)
+        self.rope_theta = rope_theta(c)
         self.eps = float(c.get("rms_norm_eps", 1e-6))
         self.vocab = c["vocab_size"]
+        self.windows = layer_windows(c)
         if self.n_heads % self.n_kv:
             raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
-        self.w = {k: v.to(dtype) for k, v in raw.items()}
+        if self.model_type != "phi3" and self.rotary_dim != self.head_dim:
+            raise ValueError("partial rotary embedding only runs in phi3")
+        w = {k: v.to(dtype) for k, v in raw.items()}
+        if self.model_type == "phi3":
+            # Phi3Attention: qkv_proj rows are [q | k | v]; Phi3MLP: gate_up_proj rows are [gate | up].
+            q_rows, kv_rows, inter = self.n_heads * self.head_dim, self.n_kv * self.head_dim, c["intermediate_size"]
+            for i in range(self.n_layers):
+                p = "model.layers.%d." % i
+                qkv = w.pop(p + "self_attn.qkv_proj.weight")
+                w[p + "self_attn.q_proj.weight"] = qkv[:q_rows]
+                w[p + "self_attn.k_proj.weight"] = qkv[q_rows:q_rows + kv_rows]
+                w[p + "self_attn.v_proj.weight"] = qkv[q_rows + kv_rows:]
+                gu = w.pop(p + "mlp.gate_up_proj.weight")
+                w[p + "mlp.gate_proj.weight"] = gu[:inter]
+                w[p + "mlp.up_proj.weight"] = gu[inter:]
+        # Biases as each family's modeling code builds them (a stray tensor in the checkpoint is ignored).
+        qkv_bias = self.model_type == "qwen2" or (self.model_type == "llama" and c.get("attention_bias", False))
+        o_bias = self.model_type == "llama" and c.get("attention_bias", False)
+        mlp_bias = self.model_type == "llama" and c.get("mlp_bias", False)
+        for name in list(w):
+            if not name.endswith(".bias"):
+                continue
+            keep = (qkv_bias and any(x in name for x in ("q_proj", "k_proj", "v_proj"))) or \
+                   (o_bias and "o_proj" in name) or (mlp_bias and "mlp." in name)
+            if not keep:
+                del w[name]
+        self.w = w
         if "lm_head.weight" not in self.w:
             self.w["lm_head.weight"] = self.w["model.embed_tokens.weight"]
         self.stored_dtypes = sorted({str(v.dtype).replace("torch.", "") for v in raw.values()})
@@ -207,31 +419,47 @@ class RefModel:
         var = (x * x).mean(-1, keepdim=True)
         return x * torch.rsqrt(var + self.eps) * weight
 
+    def _cos_sin(self, L, fs):
+        """cos, sin [L, rotary_dim] for a factor set, or for the model's own scaling when fs is AS_PUBLISHED."""
+        if fs == AS_PUBLISHED:
+            r = published_inv_freq(self.config, L)
+            if r is None:
+                return rope_tables(L, self.rotary_dim, self.rope_theta, FactorSet.identity(self.rotary_dim // 2))
+            inv, af = r
+            ang = torch.arange(L, dtype=torch.float64)[:, None] * torch.tensor(inv, dtype=torch.float64)[None, :]
+            cos, sin = ang.cos() * af, ang.sin() * af
+            return torch.cat((cos, cos), dim=-1), torch.cat((sin, sin), dim=-1)
+        return rope_tables(L, self.rotary_dim, self.rope_theta, fs)
+
     def logits(self, tokens, fs):
         """tokens: sequence of ints (length L) -> logits [L, vocab] in self.dtype."""
         ids = torch.tensor(list(tokens), dtype=torch.long)
         L = ids.shape[0]
         if int(ids.max()) >= self.vocab or int(ids.min()) < 0:
             raise ValueError("token id out of range")
-        cos, sin = rope_tables(L, self.head_dim, self.rope_theta, fs)
+        cos, sin = self._cos_sin(L, fs)
         cos, sin = cos.to(self.dtype), sin.to(self.dtype)
-        mask = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
+        pos = torch.arange(L)
         nh, nkv, hd = self.n_heads, self.n_kv, self.head_dim
         x = self.w["model.embed_tokens.weight"][ids]
         for i in range(self.n_layers):
             p = "model.layers.%d." % i
+            # masked[q, k]: key k is not visible to query q (future, or outside the window: k <= q - W)
+            masked = pos[None, :] > pos[:, None]
+            if self.windows[i] is not None:
+                masked = masked | (pos[None, :] <= pos[:, None] - self.windows[i])
             h = self._norm(x, self.w[p + "input_layernorm.weight"])
             q = self._lin(h, p + "self_attn.q_proj").view(L, nh, hd).transpose(0, 1)
             k = self._lin(h, p + "self_attn.k_proj").view(L, nkv, hd).transpose(0, 1)
             v = self._lin(h, p + "self_attn.v_proj").view(L, nkv, hd).transpose(0, 1)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
+            q = _rope(q, cos, sin)
+            k = _rope(k, cos, sin)
             group = nh // nkv
             outs = []
             for head in range(nh):
                 kv = head // group
                 s = (q[head] @ k[kv].T) / math.sqrt(hd)
-                s = s.masked_fill(mask, float("-inf"))
+                s = s.masked_fill(masked, float("-inf"))
                 outs.append(torch.softmax(s, dim=-1) @ v[kv])
             a = torch.stack(outs, 0).transpose(0, 1).reshape(L, nh * hd)
             x = x + self._lin(a, p + "self_attn.o_proj")
@@ -323,14 +551,17 @@ def main():
     ap.add_argument("--lambda-all", type=float, help="use lambda_i = this for all pairs")
     ap.add_argument("--n-hat", type=int, default=0)
     ap.add_argument("--attention-factor", type=float, default=1.0)
+    ap.add_argument("--as-published", action="store_true", help="the model's own rope_scaling instead of factors")
     ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     model = RefModel(args.model, torch.float64 if args.dtype == "float64" else torch.float32)
-    half = model.head_dim // 2
-    if args.factors:
+    half = model.rotary_dim // 2
+    if args.as_published:
+        fs = AS_PUBLISHED
+    elif args.factors:
         with open(args.factors) as f:
             fs = FactorSet.from_json(json.load(f))
     else:

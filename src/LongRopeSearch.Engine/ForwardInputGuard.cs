@@ -28,24 +28,21 @@ public static class ForwardInputGuard
         ArgumentNullException.ThrowIfNull(factors);
         if (factors.Pairs != config.RotaryPairs)
             throw new InputException(source, "factors",
-                $"{config.RotaryPairs} factors (head_dim {config.HeadDim} / 2 of {config.SourcePath})",
+                config.RotaryDim == config.HeadDim
+                    ? $"{config.RotaryPairs} factors (head_dim {config.HeadDim} / 2 of {config.SourcePath})"
+                    : $"{config.RotaryPairs} factors (rotary dim {config.RotaryDim} = head_dim {config.HeadDim} × partial_rotary_factor, / 2, of {config.SourcePath})",
                 factors.Pairs.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>
-    /// Throws unless a sequence of <paramref name="length"/> tokens can be scored: at least 2 tokens (one prediction),
-    /// and no longer than a sliding attention window, because both forward passes compute full causal attention and would
-    /// silently disagree with the model beyond the window.
+    /// Throws unless a sequence of <paramref name="length"/> tokens can be scored: at least 2 tokens (one prediction).
+    /// A sequence longer than a sliding window is scored with the window, as the model attends.
     /// </summary>
     public static void CheckLength(ModelConfig config, int length, string source = "tokens")
     {
         ArgumentNullException.ThrowIfNull(config);
         if (length < 2)
             throw new InputException(source, "length", "at least 2 tokens (one next-token prediction)", length.ToString(CultureInfo.InvariantCulture));
-        if (config.SlidingWindow is int window && length > window)
-            throw new InputException(source, "length",
-                $"at most sliding_window = {window} tokens ({config.SourcePath}); full attention differs from the model's windowed attention beyond it",
-                length.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Throws unless every id indexes the vocabulary.</summary>

@@ -33,7 +33,8 @@ public sealed class ModelFolder : IDisposable
 
     /// <summary>
     /// Opens and validates a model folder for evaluation. Besides malformed files, refuses what the engine would
-    /// score wrongly without a word: an unknown model_type, and a pretrained RoPE scaling in config.json.
+    /// score wrongly without a word: an unknown model_type, and options the engine does not apply (an unsupported
+    /// rope_type, partial rotary embedding outside phi3, another activation), each naming its config.json field.
     /// </summary>
     public static ModelFolder Open(string directory) => ModelFolderLoader.Open(directory);
 

@@ -23,7 +23,6 @@ internal static class ModelFolderLoader
         if (!File.Exists(configPath))
             throw new InputException(directory, ConfigName, "a Hugging Face config.json in the model folder", WhatIsThere(configPath));
         var config = ModelConfigLoader.Load(configPath);
-        RefusePretrainedScaling(config);
         var tokenizer = TokenizerResolver.Resolve(directory, config);
 
         var files = new List<SafetensorsFile>();
@@ -54,19 +53,6 @@ internal static class ModelFolderLoader
             foreach (var f in files) f.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The engine applies plain RoPE under the factor set it is given; a checkpoint trained or published with its own
-    /// scaling (llama3, yarn, longrope...) would be scored as a different model. Refused until such scalings are
-    /// applied exactly; <see cref="ModelConfig.Load"/> still reads them.
-    /// </summary>
-    private static void RefusePretrainedScaling(ModelConfig config)
-    {
-        if (config.RopeScaling is { } s)
-            throw new InputException(config.SourcePath, s.Field,
-                $"no pretrained RoPE scaling (absent, null or rope_type \"default\"): applying a model's published {s.Field} is not supported yet",
-                $"rope_type \"{s.Type}\"");
     }
 
     private static string WhatIsThere(string path) => Directory.Exists(path) ? "a directory" : "no such file";

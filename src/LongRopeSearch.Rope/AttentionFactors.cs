@@ -17,9 +17,12 @@ public static class AttentionFactors
     }
 
     /// <summary>YaRN default (HF get_mscale with mscale 1): 0.1·ln s + 1; 1 for s ≤ 1.</summary>
-    public static double YarnDefault(double scale)
+    public static double YarnDefault(double scale) => YarnMscale(scale, 1.0);
+
+    /// <summary>HF get_mscale(s, mscale): 0.1·mscale·ln s + 1; 1 for s ≤ 1 (DeepSeek-style yarn divides two of these).</summary>
+    public static double YarnMscale(double scale, double mscale)
     {
         if (!double.IsFinite(scale) || scale <= 0) throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite and positive");
-        return scale <= 1 ? 1.0 : 0.1 * Math.Log(scale) + 1.0;
+        return scale <= 1 ? 1.0 : 0.1 * mscale * Math.Log(scale) + 1.0;
     }
 }

@@ -1,13 +1,14 @@
 namespace LongRopeSearch.Rope;
 
 /// <summary>
-/// The plain numbers the Rope layer needs about a model: the rotary head size d, the base b (rope_theta) and the
+/// The plain numbers the Rope layer needs about a model: the rotary size d (head_dim, or
+/// int(head_dim × partial_rotary_factor) when only part of each head rotates), the base b (rope_theta) and the
 /// context L0 the model was trained on. Validated on construction so every formula downstream can take logs and
 /// divide by d − 2 without checking again.
 /// </summary>
 public sealed record RopeGeometry(int HeadDim, double RopeTheta, int OriginalLength)
 {
-    /// <summary>d: even and at least 4 (NTK-style formulas divide by d − 2).</summary>
+    /// <summary>d, the rotary dimension: even and at least 4 (NTK-style formulas divide by d − 2).</summary>
     public int HeadDim { get; } = HeadDim >= 4 && HeadDim % 2 == 0
         ? HeadDim
         : throw new ArgumentOutOfRangeException(nameof(HeadDim), HeadDim, "head_dim must be even and at least 4");

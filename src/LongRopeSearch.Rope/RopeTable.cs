@@ -23,10 +23,14 @@ public sealed class RopeTable
     /// <summary>[length, pairs] row-major: Sin[p·pairs + i].</summary>
     public float[] Sin { get; }
 
-    public static RopeTable Build(FactorSet factors, double ropeTheta, int headDim, int length)
+    /// <param name="rotaryDim">
+    /// The rotated part of a head: head_dim × partial_rotary_factor (head_dim for most models); θ_i = rope_theta^(−2i/rotaryDim)
+    /// as transformers computes it, one column per pair i &lt; rotaryDim / 2.
+    /// </param>
+    public static RopeTable Build(FactorSet factors, double ropeTheta, int rotaryDim, int length)
     {
         ArgumentNullException.ThrowIfNull(factors);
-        var theta = RopeFrequencies.InverseFrequencies(ropeTheta, headDim);
+        var theta = RopeFrequencies.InverseFrequencies(ropeTheta, rotaryDim);
         var pairs = theta.Length;
         if (factors.Pairs != pairs) throw new ArgumentException($"factor set has {factors.Pairs} factors, the model has {pairs} rotary pairs", nameof(factors));
         var scaled = new double[pairs];

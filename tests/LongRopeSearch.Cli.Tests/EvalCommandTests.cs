@@ -32,6 +32,35 @@ public class EvalCommandTests
         Assert.Equal(Math.Exp(actual), (double)result["ppl"]!, 9);
     }
 
+    /// <summary>
+    /// A checkpoint with its own rope_scaling is scored as published by default, matching the float64 PyTorch model
+    /// that applies transformers' formulas (tools/torch_llama.py); --method none is plain RoPE instead.
+    /// </summary>
+    [Theory]
+    [InlineData("o-phi3-longrope-long", "longrope")]
+    [InlineData("r-llama-yarn", "yarn")]
+    [InlineData("q-llama-dynamic", "dynamic")]
+    public void Eval_of_a_model_with_its_own_rope_scaling_reproduces_it_as_published(string fixtureName, string type)
+    {
+        var fixture = JsonNode.Parse(File.ReadAllText(RepoPaths.Combine("tests", "fixtures", "nll", fixtureName + ".json")))!;
+        int length = (int)fixture["length"]!;
+        using var tmp = new TempDir();
+        var json = tmp.File("out.json");
+        var (exit, stdout, stderr) = CliRunner.Run("eval", "--model", (string)fixture["model"]!, "--data", "datasets/validation",
+            "--length", length.ToString(System.Globalization.CultureInfo.InvariantCulture), "--samples", "2", "--json", json);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"as published ({type})", stdout);
+        double expected = (double)fixture["mean_nll"]!;
+        double actual = (double)JsonNode.Parse(File.ReadAllText(json))!["mean_nll"]!;
+        Assert.True(Math.Abs(actual - expected) <= 1e-4 * expected, $"mean NLL {actual} vs PyTorch {expected}");
+
+        (exit, stdout, stderr) = CliRunner.Run("eval", "--model", (string)fixture["model"]!, "--data", "datasets/validation",
+            "--length", length.ToString(System.Globalization.CultureInfo.InvariantCulture), "--samples", "2", "--method", "none", "--json", json);
+        Assert.True(exit == 0, stderr);
+        double plain = (double)JsonNode.Parse(File.ReadAllText(json))!["mean_nll"]!;
+        Assert.True(Math.Abs(plain - expected) > 1e-3 * expected, $"plain RoPE {plain} should differ from the published scaling {expected}");
+    }
+
     [Fact]
     public void Several_lengths_give_one_row_each_and_a_json_array()
     {

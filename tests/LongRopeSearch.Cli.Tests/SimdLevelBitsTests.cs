@@ -15,6 +15,7 @@ namespace LongRopeSearch.Cli.Tests;
 public sealed class SimdLevelBitsTests
 {
     private const string Gqa = "tests/fixtures/models/gqa";
+    private const string Phi3Window = "tests/fixtures/models/phi3-partial";
 
     /// <summary>The runtime switches, from none to no vector instructions at all (FMA then in software).</summary>
     private static readonly Dictionary<string, string>[] Settings =
@@ -42,9 +43,12 @@ public sealed class SimdLevelBitsTests
             var json = tmp.File($"eval-{levels.Count}.json");
             // Lengths off the 16-lane grid and past one 128-key tile; YaRN factors; two samples each.
             RunCli(env, "eval", "--model", Gqa, "--data", "datasets/validation", "--length", "100,203", "--samples", "2", "--method", "yarn", "--json", json);
-            var bits = JsonNode.Parse(File.ReadAllText(json))!.AsArray()
+            // A sliding window (100 keys, across key tiles) and partial rotary (8 of 16 dims) on Phi-3's fused weights.
+            var windowed = tmp.File($"eval-window-{levels.Count}.json");
+            RunCli(env, "eval", "--model", Phi3Window, "--data", "datasets/validation", "--length", "203", "--samples", "2", "--json", windowed);
+            var bits = JsonNode.Parse(File.ReadAllText(json))!.AsArray().Append(JsonNode.Parse(File.ReadAllText(windowed)))
                 .SelectMany(row => row!["samples"]!.AsArray().Select(v => BitConverter.DoubleToInt64Bits((double)v!))).ToArray();
-            Assert.Equal(4, bits.Length);
+            Assert.Equal(6, bits.Length);
             if (first is null) (first, firstName) = (bits, $"{name} ({levels[^1]})");
             else Assert.True(first.SequenceEqual(bits),
                 $"{name} ({levels[^1]}): per-sample NLLs {Show(bits)} differ from {firstName}: {Show(first)}");

@@ -51,17 +51,12 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
         var fx = JsonNode.Parse(File.ReadAllText(path)) ?? throw new InvalidDataException(path);
         int length = fx["length"]!.GetValue<int>();
         int count = fx["samples"]!.GetValue<int>();
-        var f = fx["factors"]!;
-        var factors = new FactorSet(
-            f["factors"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(),
-            f["n_hat"]!.GetValue<int>(),
-            f["attention_factor"]!.GetValue<double>(),
-            path);
         var expectedPerSample = fx["per_sample_nll"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
         var expectedTokens = fx["per_token_nll"]!.AsArray().Select(a => a!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray();
         var expectedMean = fx["mean_nll"]!.GetValue<double>();
 
         using var folder = ModelFolder.Open(RepoPath(fx["model"]!.GetValue<string>()));
+        var factors = Factors(fx, folder.Config, length, path);
         var set = SampleSet.Load(RepoPath(fx["data"]!.GetValue<string>()), length, count, folder.Tokenizer);
         if (fx["documents"] is JsonArray docs)
             Assert.Equal(docs.Select(d => Path.GetFileName(d!.GetValue<string>())), set.Samples.Select(s => s.Document));
@@ -96,6 +91,35 @@ public sealed class FixtureNllTests(ITestOutputHelper output)
             Assert.True(Math.Abs(result.PerSampleNll[i] - e) <= RelativeTolerance * Math.Abs(e),
                 string.Create(CultureInfo.InvariantCulture, $"sample {i}: {result.PerSampleNll[i]:R} vs {e:R}; ") + report);
         }
+    }
+
+    /// <summary>
+    /// The fixture's factor set; "as published" means the model's own rope_scaling at this length, which
+    /// <see cref="PublishedScaling.FactorsAt"/> must give exactly as tools/torch_llama.py computed it (its λ and attention
+    /// factor are in the fixture's "published" block) before the forward passes are compared.
+    /// </summary>
+    private static FactorSet Factors(JsonNode fx, ModelConfig config, int length, string path)
+    {
+        var f = fx["factors"]!;
+        if (f is JsonValue v && v.GetValue<string>() == "as published")
+        {
+            var published = config.RopeScaling ?? throw new InvalidDataException($"{path}: \"as published\" but {config.SourcePath} has no rope scaling");
+            var p = fx["published"]!;
+            Assert.Equal(p["rope_type"]!.GetValue<string>(), published.Type);
+            var expected = p["factors"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
+            var actual = published.FactorsAt(length);
+            Assert.Equal(expected.Length, actual.Pairs);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(actual.Lambda[i] - expected[i]) <= 1e-12 * expected[i], $"{path}: λ[{i}] {actual.Lambda[i]:R} vs {expected[i]:R}");
+            Assert.Equal(p["attention_factor"]!.GetValue<double>(), actual.AttentionFactor, 12);
+            Assert.Equal(0, actual.NHat);
+            return actual;
+        }
+        return new FactorSet(
+            f["factors"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray(),
+            f["n_hat"]!.GetValue<int>(),
+            f["attention_factor"]!.GetValue<double>(),
+            path);
     }
 
     private static string RepoPath(string relative) => RepoPaths.Combine(relative.Split('/'));

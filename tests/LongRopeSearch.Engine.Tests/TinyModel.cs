@@ -18,6 +18,8 @@ public sealed record TinySpec
     public bool OutputBias { get; init; }
     public bool Tied { get; init; }
     public int? SlidingWindow { get; init; }
+    public bool[]? WindowedLayers { get; init; }
+    public int? RotaryDim { get; init; }
     public int Seed { get; init; } = 1234;
 
     public ModelConfig Config() => new()
@@ -38,6 +40,8 @@ public sealed record TinySpec
         QkvBias = QkvBias,
         OutputBias = OutputBias,
         SlidingWindow = SlidingWindow,
+        WindowedLayers = WindowedLayers,
+        RotaryDim = RotaryDim ?? HeadDim,
         SourcePath = "tiny/config.json",
     };
 }

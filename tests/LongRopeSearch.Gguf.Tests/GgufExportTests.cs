@@ -253,22 +253,40 @@ public sealed class GgufExportTests : IDisposable
     }
 
     [Fact]
-    public void A_model_with_its_own_rope_scaling_is_refused()
+    public void A_model_with_its_own_rope_scaling_is_refused_without_factors_and_replaced_with_them()
     {
         var dir = Path.Combine(_dir.PathName, "llama3-scaled");
         Directory.CreateDirectory(dir);
         File.Copy(Path.Combine(TinyBrown.ModelDir, "model.safetensors"), Path.Combine(dir, "model.safetensors"));
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(TinyBrown.ModelDir, "config.json")))!.AsObject();
-        config["rope_scaling"] = new JsonObject { ["rope_type"] = "llama3", ["factor"] = 8.0 };
+        config["rope_scaling"] = new JsonObject
+        {
+            ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 1.0, ["high_freq_factor"] = 4.0, ["original_max_position_embeddings"] = 256,
+        };
         File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
         var path = _dir.File("s.gguf");
         var e = Assert.Throws<InputException>(() => GgufExport.Write(dir, null, path));
         Assert.Equal("rope_scaling", e.Field);
-        // Opening a model folder refuses a published scaling until the engine applies it (issue 14), so for now the
-        // export with factors is refused by the same field, before anything is written.
-        e = Assert.Throws<InputException>(() => GgufExport.Write(dir, Rope(Yarn8()), path));
-        Assert.Equal("rope_scaling", e.Field);
+        Assert.Contains("rope_type \"llama3\"", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
+
+        // With LongRoPE factors the export goes ahead: the factors replace the model's own scaling, and it says so.
+        var factors = Yarn8();
+        var r = GgufExport.Write(dir, Rope(factors), path);
+        Assert.Contains(r.Warnings, w => w.Contains("rope_scaling (rope_type \"llama3\") is replaced by the LongRoPE factors", StringComparison.Ordinal));
+        var f = GgufFile.Open(path);
+        Assert.Equal("longrope", f.Metadata["llama.rope.scaling.type"].Value);
+        Assert.Equal(factors.Lambda.Select(l => (float)l), f.ReadTensorFloats(f.Tensor(LlamaGgufLayout.RopeFactorsLong)));
+    }
+
+    [Fact]
+    public void A_partial_rotary_model_is_refused_naming_partial_rotary_factor()
+    {
+        var fixture = RepoPaths.Combine("tests", "fixtures", "models", "phi3-partial");
+        var e = Assert.Throws<InputException>(() => GgufExport.Write(fixture, null, _dir.File("p.gguf")));
+        Assert.Equal("partial_rotary_factor", e.Field);
+        Assert.Contains("rotary dim of 8", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.File("p.gguf")));
     }
 
     [Fact]

@@ -78,29 +78,32 @@ public sealed class ModelConfigTests : IDisposable
     [Fact]
     public void Original_context_in_rope_scaling_and_the_scaling_type_are_recorded()
     {
-        _config["rope_scaling"] = new JsonObject { ["rope_type"] = "llama3", ["factor"] = 8.0, ["original_max_position_embeddings"] = 16 };
+        _config["rope_scaling"] = new JsonObject
+        {
+            ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 1.0, ["high_freq_factor"] = 4.0, ["original_max_position_embeddings"] = 16,
+        };
         var c = Load();
         Assert.Equal(16, c.OriginalMaxPositionEmbeddings);
         Assert.Equal(64, c.MaxPositionEmbeddings);
-        Assert.Equal(new PretrainedRopeScaling("rope_scaling", "llama3"), c.RopeScaling);
+        Assert.Equal(("llama3", "rope_scaling", 16), (c.RopeScaling!.Type, c.RopeScaling.Field, c.RopeScaling.OriginalLength));
     }
 
     [Fact]
     public void Top_level_original_context_wins()
     {
         _config["original_max_position_embeddings"] = 8;
-        _config["rope_scaling"] = new JsonObject { ["type"] = "linear", ["original_max_position_embeddings"] = 16 };
+        _config["rope_scaling"] = new JsonObject { ["type"] = "linear", ["factor"] = 2.0, ["original_max_position_embeddings"] = 16 };
         var c = Load();
         Assert.Equal(8, c.OriginalMaxPositionEmbeddings);
-        Assert.Equal(new PretrainedRopeScaling("rope_scaling", "linear"), c.RopeScaling);
+        Assert.Equal(("linear", "rope_scaling"), (c.RopeScaling!.Type, c.RopeScaling.Field));
     }
 
     [Fact]
     public void A_scaling_in_rope_parameters_is_read_with_its_field()
     {
-        // Reading must keep working: ModelFolder.Open is what refuses such a model for evaluation.
         _config["rope_parameters"] = new JsonObject { ["rope_type"] = "yarn", ["factor"] = 4.0, ["rope_theta"] = 10000.0 };
-        Assert.Equal(new PretrainedRopeScaling("rope_parameters", "yarn"), Load().RopeScaling);
+        var c = Load();
+        Assert.Equal(("yarn", "rope_parameters"), (c.RopeScaling!.Type, c.RopeScaling.Field));
     }
 
     [Fact]
@@ -125,13 +128,18 @@ public sealed class ModelConfigTests : IDisposable
         Assert.Null(c.SlidingWindow);
 
         _config["use_sliding_window"] = true;
-        Assert.Equal(32, Load().SlidingWindow); // layer 1 of 2 is windowed
+        c = Load();
+        Assert.Equal(32, c.SlidingWindow); // layer 1 of 2 is windowed
+        Assert.Equal([false, true], c.WindowedLayers);
+        Assert.Equal((null, 32), (c.AttentionWindow(0), c.AttentionWindow(1)));
         _config["max_window_layers"] = 2;
         Assert.Null(Load().SlidingWindow);      // no layer from index 2 on: every layer is global
         _config.Remove("max_window_layers");
         Assert.Null(Load().SlidingWindow);      // transformers' default 28 ≥ 2 layers
-        _config["layer_types"] = new JsonArray("full_attention", "sliding_attention");
-        Assert.Equal(32, Load().SlidingWindow); // an explicit layer_types wins over max_window_layers
+        _config["layer_types"] = new JsonArray("sliding_attention", "full_attention");
+        c = Load();
+        Assert.Equal(32, c.SlidingWindow);  // an explicit layer_types wins over max_window_layers
+        Assert.Equal((32, null), (c.AttentionWindow(0), c.AttentionWindow(1)));
         _config.Remove("sliding_window");
         Assert.Equal(4096, Load().SlidingWindow); // Qwen2Config's default window
     }
@@ -210,11 +218,12 @@ public sealed class ModelConfigTests : IDisposable
 
     [Theory]
     [InlineData("gpt2")]
-    [InlineData("phi3")] // bound and tested (FusedProjections) but its forward pass is not proven yet
+    [InlineData("olmo")]   // non-parametric LayerNorm: not the Llama block
+    [InlineData("gemma")]  // GeGLU and (1 + w) norms: not the Llama block
     public void Unsupported_model_type_lists_the_supported_ones(string modelType)
     {
         _config["model_type"] = modelType;
-        Refused("model_type", "llama, mistral, qwen2", $"\"{modelType}\"");
+        Refused("model_type", "llama, mistral, qwen2, phi3", $"\"{modelType}\"");
     }
 
     [Fact]
@@ -281,18 +290,50 @@ public sealed class ModelConfigTests : IDisposable
         Refused("num_hidden_layers", "a positive integer", "0");
     }
 
-    [Fact]
-    public void Partial_rotary_factor_is_unsupported()
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mistral")]
+    [InlineData("qwen2")]
+    public void Partial_rotary_factor_is_refused_where_transformers_rotates_the_whole_head(string modelType)
     {
+        _config["model_type"] = modelType;
         _config["partial_rotary_factor"] = 0.5;
-        Refused("partial_rotary_factor", "unsupported", "0.5");
+        Refused("partial_rotary_factor", $"transformers' {modelType} attention rotates the whole head", "phi3", "0.5");
     }
 
     [Fact]
     public void Partial_rotary_factor_of_one_is_fine()
     {
         _config["partial_rotary_factor"] = 1.0;
-        Assert.Equal(4, Load().HeadDim);
+        var c = Load();
+        Assert.Equal((4, 4, 2), (c.HeadDim, c.RotaryDim, c.RotaryPairs));
+    }
+
+    [Theory]
+    [InlineData(0.75, 12)]  // Phi-4-mini's factor: int(16 × 0.75)
+    [InlineData(0.5, 8)]
+    [InlineData(0.3, 4)]    // int(4.8): Python's truncation
+    public void Phi3_rotates_int_head_dim_times_partial_rotary_factor_dims(double factor, int rotaryDim)
+    {
+        _config["model_type"] = "phi3";
+        _config["head_dim"] = 16;
+        _config["num_attention_heads"] = 2;
+        _config["num_key_value_heads"] = 1;
+        _config["partial_rotary_factor"] = factor;
+        var c = Load();
+        Assert.Equal((16, rotaryDim, rotaryDim / 2), (c.HeadDim, c.RotaryDim, c.RotaryPairs));
+    }
+
+    [Fact]
+    public void Phi3_partial_rotary_factor_may_live_in_rope_parameters_and_must_give_an_even_rotary_dim()
+    {
+        _config["model_type"] = "phi3";
+        _config["rope_parameters"] = new JsonObject { ["rope_type"] = "default", ["partial_rotary_factor"] = 0.5 };
+        Assert.Equal(2, Load().RotaryDim);
+        _config["partial_rotary_factor"] = 0.25; // the top-level value wins, as standardize_rope_params copies it over
+        Refused("partial_rotary_factor", "even rotary dimension of at least 2", "rotary dimension 1");
+        _config["partial_rotary_factor"] = 1.5;
+        Refused("partial_rotary_factor", "(0, 1]", "1.5");
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed unsafe class ModelFamilyTests : IDisposable
     [Fact]
     public void The_table_lists_the_supported_model_types()
     {
-        Assert.Equal(["llama", "mistral", "qwen2"], ModelFamilies.SupportedModelTypes);
+        Assert.Equal(["llama", "mistral", "qwen2", "phi3"], ModelFamilies.SupportedModelTypes);
     }
 
     [Fact]
@@ -80,14 +80,16 @@ public sealed unsafe class ModelFamilyTests : IDisposable
     }
 
     [Fact]
-    public void A_phi3_folder_is_refused_by_model_type_until_its_forward_pass_is_proven()
+    public void A_phi3_folder_opens_with_its_fused_weights_and_no_biases()
     {
-        var model = new TinyModelBuilder();
-        model.FuseLikePhi3();
+        var model = new TinyModelBuilder(qkvBias: true, outputBias: true); // Phi3Attention has no biases: stray tensors are ignored
+        var separate = model.FuseLikePhi3();
         model.WriteSingle(Dir);
-        var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
-        Assert.Contains("model_type", e.Message, StringComparison.Ordinal);
-        Assert.Contains("\"phi3\"", e.Message, StringComparison.Ordinal);
+        using var folder = ModelFolder.Open(Dir);
+        Assert.Equal("phi3", folder.Config.ModelType);
+        Assert.Null(folder.Config.SlidingWindow);
+        Assert.Equal(separate["model.layers.1.mlp.up_proj.weight"], folder.Weights.Layers[1].Up.ToFloatArray());
+        Assert.All(folder.Weights.Layers, l => Assert.True(l.QBias is null && l.KBias is null && l.VBias is null && l.OBias is null));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
 using LongRopeSearch.TestSupport;
 using Xunit;
 
@@ -224,21 +225,35 @@ public sealed class ModelFolderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("rope_scaling", "rope_type", "llama3")]
     [InlineData("rope_scaling", "type", "linear")]      // the legacy key
     [InlineData("rope_scaling", "rope_type", "yarn")]
-    [InlineData("rope_scaling", "rope_type", "longrope")]
     [InlineData("rope_parameters", "rope_type", "dynamic")]
-    public void A_pretrained_rope_scaling_is_refused_naming_config_json_the_field_and_the_type(string field, string key, string type)
+    public void A_published_rope_scaling_opens_and_is_read_from_its_field(string field, string key, string type)
+    {
+        var model = new TinyModelBuilder();
+        model.Config[field] = new JsonObject { [key] = type, ["factor"] = 4.0 };
+        model.WriteSingle(Dir);
+        using var folder = ModelFolder.Open(Dir);
+        var s = Assert.IsType<PublishedScaling>(folder.Config.RopeScaling, exactMatch: false);
+        Assert.Equal(type, s.Type);
+        Assert.Equal(field, s.Field);
+        Assert.Equal(Path.Combine(Dir, "config.json"), s.Source);
+    }
+
+    [Theory]
+    [InlineData("rope_scaling", "rope_type", "ntk")]
+    [InlineData("rope_scaling", "type", "su")]          // a Phi-3 name: only phi3 renames it to longrope
+    [InlineData("rope_parameters", "rope_type", "proportional")]
+    public void An_unsupported_rope_type_is_refused_naming_config_json_and_the_field(string field, string key, string type)
     {
         var model = new TinyModelBuilder();
         model.Config[field] = new JsonObject { [key] = type, ["factor"] = 4.0 };
         model.WriteSingle(Dir);
         var e = Assert.Throws<InputException>(() => ModelFolder.Open(Dir));
         Assert.Equal(Path.Combine(Dir, "config.json"), e.Origin);
-        Assert.Equal(field, e.Field);
-        Assert.Contains($"rope_type \"{type}\"", e.Message, StringComparison.Ordinal);
-        Assert.Contains("not supported yet", e.Message, StringComparison.Ordinal);
+        Assert.Equal($"{field}.{key}", e.Field);
+        Assert.Contains($"\"{type}\"", e.Message, StringComparison.Ordinal);
+        Assert.Contains("linear, dynamic, yarn, llama3, longrope", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', e.Message);
     }
 

@@ -9,7 +9,7 @@ public class RopeTableTests
     public void Positions_below_nhat_keep_the_original_angle_and_no_attention_factor()
     {
         var f = new FactorSet(new double[] { 2, 4 }, nHat: 3, attentionFactor: 1.5);
-        var t = RopeTable.Build(f, ropeTheta: 100, headDim: 4, length: 6);
+        var t = RopeTable.Build(f, ropeTheta: 100, rotaryDim: 4, length: 6);
         // pair 1: θ = 100^(-2/4) = 0.1
         Assert.Equal(Math.Cos(2 * 0.1), t.Cos[2 * 2 + 1], 6);
         Assert.Equal(Math.Cos(4 * 0.1 / 4) * 1.5, t.Cos[4 * 2 + 1], 6);

@@ -31,7 +31,7 @@ internal static class BaselinesCommand
         var g = FactorSource.Geometry(config);
         var critical = CriticalDimension.Compute(g);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model {modelDir}: head_dim {g.HeadDim} ({g.HeadDim / 2} pairs), rope_theta {g.RopeTheta}, trained context L0 {g.OriginalLength}, target {scale * g.OriginalLength:0} (s = {scale})"));
+            $"model {modelDir}: rotary dim {g.HeadDim} ({g.HeadDim / 2} pairs), rope_theta {g.RopeTheta}, trained context L0 {g.OriginalLength}, target {scale * g.OriginalLength:0} (s = {scale})"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"critical dimension: pair {critical.Pair} (the first pair whose period exceeds L0: pairs ≥ {critical.Pair} never completed a full turn in training), d_extra = {critical.DExtra}"));
 

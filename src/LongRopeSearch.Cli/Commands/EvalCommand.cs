@@ -23,7 +23,7 @@ internal static class EvalCommand
         var length = new Option<string>("--length") { Description = "Sample length(s) in tokens, comma-separated; 8x means 8 × the trained context.", Required = true };
         var samples = new Option<int?>("--samples") { Description = "Use the first K documents long enough (default: all of them)." };
         var factors = new Option<string?>("--factors") { Description = "Factor file: JSON {\"factors\":[...],\"n_hat\":0,\"attention_factor\":1} or LongRoPE CSV." };
-        var method = new Option<string?>("--method") { Description = "Baseline instead of a file: none, pi, ntk, yarn, llama3, dynamic-ntk." };
+        var method = new Option<string?>("--method") { Description = "Baseline instead of a file: none (plain RoPE), pi, ntk, yarn, llama3, dynamic-ntk. Default: the model as published (its own rope_scaling, if any)." };
         var scale = new Option<double?>("--scale") { Description = "Scale s for --method (default: length / trained context)." };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
         var engine = CommonOptions.Engine();

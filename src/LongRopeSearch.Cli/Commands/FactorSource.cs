@@ -10,11 +10,12 @@ internal sealed record LabelledFactors(string Label, FactorSet Factors);
 
 internal static class FactorSource
 {
-    public static RopeGeometry Geometry(ModelConfig c) => new(c.HeadDim, c.RopeTheta, c.OriginalMaxPositionEmbeddings);
+    public static RopeGeometry Geometry(ModelConfig c) => new(c.RotaryDim, c.RopeTheta, c.OriginalMaxPositionEmbeddings);
 
     /// <summary>
     /// --factors FILE wins; else --method NAME at --scale S (default: length / trained context, at least 1);
-    /// else the unmodified model.
+    /// else the model as published: its own rope_scaling at this length when it has one (--method none: plain RoPE),
+    /// the unmodified model otherwise.
     /// </summary>
     public static LabelledFactors Resolve(string? file, string? method, double? scale, ModelConfig config, int length)
     {
@@ -25,6 +26,8 @@ internal static class FactorSource
         if (method is null || method == "none")
         {
             if (scale is not null && method is null) throw new InputException("--scale", "", "--scale together with --method");
+            if (method is null && config.RopeScaling is { } published)
+                return new($"as published ({published.Type})", published.FactorsAt(length));
             return new("none", FactorSet.Identity(config.RotaryPairs));
         }
         var m = BaselineMethods.Parse(method, "--method");

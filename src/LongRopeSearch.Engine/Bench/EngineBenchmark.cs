@@ -52,7 +52,7 @@ public static class EngineBenchmark
         {
             ct.ThrowIfCancellationRequested();
             var tokens = ConcatenatedSample(documents, length);
-            var rope = RopeTable.Build(FactorSet.Identity(c.RotaryPairs), c.RopeTheta, c.HeadDim, length);
+            var rope = RopeTable.Build(FactorSet.Identity(c.RotaryPairs), c.RopeTheta, c.RotaryDim, length);
             var nll = new double[length - 1];
             var ends = options.PrefixSteps > 0 && FitsBudget(weights, options, length, log) ? PrefixSchedule.Even(length, options.PrefixSteps) : [];
             var segmented = new double[length - 1];
@@ -156,7 +156,7 @@ public static class EngineBenchmark
         var c = weights.Config;
         int length = Math.Min(1024, options.Lengths.Count > 0 ? options.Lengths.Min() : 1024);
         var tokens = ConcatenatedSample(documents, length);
-        var rope = RopeTable.Build(FactorSet.Identity(c.RotaryPairs), c.RopeTheta, c.HeadDim, length);
+        var rope = RopeTable.Build(FactorSet.Identity(c.RotaryPairs), c.RopeTheta, c.RotaryDim, length);
         var nll = new double[length - 1];
         using var forward = new FastForward(weights, new ForwardPassOptions { Threads = options.Threads, Layer0CacheBytes = 0 });
         for (int r = 0; r < 4; r++) forward.TokenNll(tokens, rope, nll, ct);

@@ -266,7 +266,7 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
             var kv = _ws.Kv(kvPerLayer ? li : 0);
             Projections(_layers[li], from, to, length, q, kv, cos, sin, li == 0 ? layer0 : null);
             _attention.Run(q, qDim, kv.KeysT.Pointer, _ws.KeyStride, kv.Values.Pointer, d, (nint)length * d,
-                q, qDim, to, _c.NumHeads, _c.NumKvHeads, d, 1f / MathF.Sqrt(d), firstRow: from);
+                q, qDim, to, _c.NumHeads, _c.NumKvHeads, d, 1f / MathF.Sqrt(d), firstRow: from, window: _c.AttentionWindow(li));
             OutputAndMlp(_layers[li], to - from);
             Work.Layer(from, to);
         }
@@ -321,7 +321,7 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
                 layer0?.MarkFilled(cached, r0 + rows);
             }
             _projectionRows.Prepare(Level, qkv, width, r0, rows, q, kv.KeysT.Pointer, _ws.KeyStride, kv.Values.Pointer, length,
-                cos, sin, _c.NumHeads, _c.NumKvHeads, _c.HeadDim);
+                cos, sin, _c.NumHeads, _c.NumKvHeads, _c.HeadDim, _c.RotaryDim);
             _pool.Run(_projectionRows, _projectionRows.Tasks);
         }
     }

@@ -30,18 +30,18 @@ internal abstract class RowBlockJob : ParallelJob
 /// <summary>
 /// From the projections q|k|v of a chunk [rows, width]: rotated queries to Q [L, q_dim], rotated keys transposed to
 /// KeysT [kv_dim, key_stride] (a block of rows at a time, so each key dimension is written as one contiguous run),
-/// values to Values per head [kv_heads, L, d].
+/// values to Values per head [kv_heads, L, d]. The rope table rows have rotaryDim / 2 columns.
 /// </summary>
 internal sealed unsafe class ProjectionRowsJob(int threads, int kvDim) : RowBlockJob
 {
     private readonly AlignedFloats[] _keys = Enumerable.Range(0, threads).Select(_ => new AlignedFloats((long)BlockRows * kvDim)).ToArray(); // per worker: [BlockRows, kv_dim]
     private float* _qkv, _q, _kT, _v, _cos, _sin;
     private SimdLevel _level;
-    private int _width, _r0, _length, _heads, _kvHeads, _d, _qDim, _kvDim;
+    private int _width, _r0, _length, _heads, _kvHeads, _d, _rotaryDim, _qDim, _kvDim;
     private long _keyStride;
 
     public void Prepare(SimdLevel level, float* qkv, int width, int r0, int rows, float* q, float* kT, long keyStride, float* values, int length,
-        float* cos, float* sin, int heads, int kvHeads, int d)
+        float* cos, float* sin, int heads, int kvHeads, int d, int rotaryDim)
     {
         _level = level;
         _qkv = qkv;
@@ -50,7 +50,7 @@ internal sealed unsafe class ProjectionRowsJob(int threads, int kvDim) : RowBloc
         _v = values;
         _cos = cos;
         _sin = sin;
-        (_width, _r0, _length, _heads, _kvHeads, _d, _keyStride) = (width, r0, length, heads, kvHeads, d, keyStride);
+        (_width, _r0, _length, _heads, _kvHeads, _d, _rotaryDim, _keyStride) = (width, r0, length, heads, kvHeads, d, rotaryDim, keyStride);
         (_qDim, _kvDim) = (heads * d, kvHeads * d);
         SetRows(rows);
     }
@@ -58,7 +58,7 @@ internal sealed unsafe class ProjectionRowsJob(int threads, int kvDim) : RowBloc
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ProcessRows(int r0, int r1, int worker)
     {
-        int d = _d, pairs = d / 2, qDim = _qDim, kvDim = _kvDim, n = r1 - r0;
+        int d = _d, pairs = _rotaryDim / 2, qDim = _qDim, kvDim = _kvDim, n = r1 - r0;
         float* keys = _keys[worker].Pointer; // [n, kv_dim] rotated keys of this block
         for (int i = r0; i < r1; i++)
         {
@@ -67,10 +67,10 @@ internal sealed unsafe class ProjectionRowsJob(int threads, int kvDim) : RowBloc
             float* cos = _cos + t * pairs, sin = _sin + t * pairs;
             float* q = _q + t * qDim;
             new ReadOnlySpan<float>(src, qDim).CopyTo(new Span<float>(q, qDim));
-            Rotary.ApplyRow(_level, q, _heads, d, cos, sin);
+            Rotary.ApplyRow(_level, q, _heads, d, _rotaryDim, cos, sin);
             float* k = keys + (long)(i - r0) * kvDim;
             new ReadOnlySpan<float>(src + qDim, kvDim).CopyTo(new Span<float>(k, kvDim));
-            Rotary.ApplyRow(_level, k, _kvHeads, d, cos, sin);
+            Rotary.ApplyRow(_level, k, _kvHeads, d, _rotaryDim, cos, sin);
             for (int g = 0; g < _kvHeads; g++)
                 new ReadOnlySpan<float>(src + qDim + kvDim + g * d, d).CopyTo(new Span<float>(_v + ((long)g * _length + t) * d, d));
         }

@@ -50,11 +50,11 @@ public sealed class ReferenceForward : IForwardPass
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Threads, CancellationToken = cancellationToken };
         var x = Embed(tokens); // [L, hidden] residual stream
         var buffers = new LayerBuffers(config, rows);
-        foreach (var layer in _weights.Layers)
+        for (int li = 0; li < _weights.Layers.Length; li++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            AttentionBlock(layer, x, rope, buffers, parallel);
-            MlpBlock(layer, x, buffers, parallel);
+            AttentionBlock(_weights.Layers[li], config.AttentionWindow(li), x, rope, buffers, parallel);
+            MlpBlock(_weights.Layers[li], x, buffers, parallel);
         }
         cancellationToken.ThrowIfCancellationRequested();
         Nll(x, tokens, nll, buffers, parallel);
@@ -83,8 +83,8 @@ public sealed class ReferenceForward : IForwardPass
         return x;
     }
 
-    /// <summary>x += o(attention(rope(q(n)), rope(k(n)), v(n))) with n = RMSNorm(x).</summary>
-    private void AttentionBlock(LayerWeights layer, float[] x, RopeTable rope, LayerBuffers b, ParallelOptions parallel)
+    /// <summary>x += o(attention(rope(q(n)), rope(k(n)), v(n))) with n = RMSNorm(x), over the layer's window (null: all earlier keys).</summary>
+    private void AttentionBlock(LayerWeights layer, int? window, float[] x, RopeTable rope, LayerBuffers b, ParallelOptions parallel)
     {
         var c = _weights.Config;
         ReferenceOps.RmsNormRows(x, layer.InputNorm.ToFloatArray(), c.RmsNormEps, b.Rows, b.Norm);
@@ -93,7 +93,7 @@ public sealed class ReferenceForward : IForwardPass
         ReferenceLinear.Apply(layer.V, layer.VBias, b.Norm, b.Rows, b.V, parallel);
         ReferenceOps.RotateRows(b.Q, b.Rows, c.NumHeads, c.HeadDim, rope);
         ReferenceOps.RotateRows(b.K, b.Rows, c.NumKvHeads, c.HeadDim, rope);
-        ReferenceAttention.Apply(b.Q, b.K, b.V, b.Rows, c.NumHeads, c.NumKvHeads, c.HeadDim, b.Attn, parallel);
+        ReferenceAttention.Apply(b.Q, b.K, b.V, b.Rows, c.NumHeads, c.NumKvHeads, c.HeadDim, b.Attn, parallel, window);
         ReferenceLinear.Apply(layer.O, layer.OBias, b.Attn, b.Rows, b.Delta, parallel);
         AddInto(x, b.Delta);
     }

@@ -46,16 +46,21 @@ internal static class ReferenceOps
         }
     }
 
-    /// <summary>Rotates every head of every position of <paramref name="x"/> [rows, heads·headDim] in place.</summary>
+    /// <summary>
+    /// Rotates every head of every position of <paramref name="x"/> [rows, heads·headDim] in place: the first
+    /// 2·rope.Pairs dims of each head (the rotary dim, head_dim × partial_rotary_factor), paired (i, i + rope.Pairs) as
+    /// transformers' Phi-3 rotates q[..., :rotary_dim]; the remaining dims pass through unchanged.
+    /// </summary>
     public static void RotateRows(Span<float> x, int rows, int heads, int headDim, RopeTable rope)
     {
-        int pairs = headDim / 2;
+        int pairs = rope.Pairs;
+        if (2 * pairs > headDim) throw new ArgumentException($"{pairs} rotary pairs do not fit a head of {headDim}", nameof(rope));
         for (int t = 0; t < rows; t++)
         {
             var cos = rope.Cos.AsSpan(t * pairs, pairs);
             var sin = rope.Sin.AsSpan(t * pairs, pairs);
             for (int h = 0; h < heads; h++)
-                Rotate(x.Slice((t * heads + h) * headDim, headDim), cos, sin);
+                Rotate(x.Slice((t * heads + h) * headDim, 2 * pairs), cos, sin);
         }
     }
 

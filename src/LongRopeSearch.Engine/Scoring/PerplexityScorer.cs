@@ -70,7 +70,7 @@ public sealed class PerplexityScorer : IDisposable
         int length = CheckSamples(samples, factors);
         var config = Weights.Config;
         var clock = Stopwatch.StartNew();
-        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, length);
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, length);
         var perSample = new List<double>(samples.Samples.Count);
         var nll = new double[length - 1]; // [L − 1] next-token NLLs of the current sample
         bool abandoned = false;
@@ -135,7 +135,7 @@ public sealed class PerplexityScorer : IDisposable
         var stepper = fallback is null ? (IPrefixForwardPass)_forward : null;
         var config = Weights.Config;
         var clock = Stopwatch.StartNew();
-        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, length);
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, length);
         int count = samples.Samples.Count, positions = length - 1, samplesDone = 0;
         var nll = new double[positions];            // [L − 1] next-token NLLs of the current sample
         var sums = new double[count];               // [samples] Σ nll over each sample's positions done
@@ -214,7 +214,7 @@ public sealed class PerplexityScorer : IDisposable
         var config = Weights.Config;
         ForwardInputGuard.CheckFactors(config, factors);
         ForwardInputGuard.CheckLength(config, tokens.Length);
-        var rope = RopeTable.Build(factors, config.RopeTheta, config.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, tokens.Length);
         var nll = new double[tokens.Length - 1];
         _forward.TokenNll(tokens, rope, nll, ct);
         return nll;

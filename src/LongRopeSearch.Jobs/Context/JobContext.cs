@@ -70,7 +70,7 @@ public sealed class JobContext
 
     public int OriginalLength => Config.OriginalMaxPositionEmbeddings;
 
-    public RopeGeometry Geometry => new(Config.HeadDim, Config.RopeTheta, OriginalLength);
+    public RopeGeometry Geometry => new(Config.RotaryDim, Config.RopeTheta, OriginalLength);
 
     /// <summary>The search-space file with the spec's seed, if it sets one.</summary>
     public SearchSpace Space => _space.Value;

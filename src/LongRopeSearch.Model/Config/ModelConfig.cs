@@ -1,3 +1,5 @@
+using LongRopeSearch.Rope;
+
 namespace LongRopeSearch.Model;
 
 /// <summary>
@@ -22,8 +24,9 @@ public sealed record ModelConfig
     public required int MaxPositionEmbeddings { get; init; }
 
     /// <summary>
-    /// L0, the context the search extends from: original_max_position_embeddings (top level, else in rope_scaling or
-    /// rope_parameters), else max_position_embeddings; and when the model attends through a sliding window smaller
+    /// L0, the context the search extends from: the original length of the model's own scaling when it has one
+    /// (<see cref="PublishedScaling.OriginalLength"/> of yarn, llama3, longrope), else original_max_position_embeddings
+    /// (top level, else in rope_scaling or rope_parameters), else max_position_embeddings; and when the model attends through a sliding window smaller
     /// than that, the window. Why the window: a windowed model never relates two tokens further apart than the window,
     /// so relative distances beyond it are as unseen as positions beyond the trained context. The official search
     /// (microsoft/LongRoPE, evolution/search.py and rope/__init__.py) takes config.sliding_window as the original length
@@ -40,24 +43,43 @@ public sealed record ModelConfig
     public required bool OutputBias { get; init; }
 
     /// <summary>
-    /// Sliding-window attention span in tokens as transformers applies it (mistral: sliding_window, 4096 when the key
-    /// is absent, none when null; qwen2: only with use_sliding_window and at least one windowed layer), null when
-    /// attention is global. The engine computes full attention, so it refuses sequences longer than this.
+    /// Sliding-window attention span in keys as transformers applies it (mistral: sliding_window, 4096 when the key is
+    /// absent, none when null; qwen2: only with use_sliding_window and at least one windowed layer; phi3: sliding_window
+    /// as written), null when attention is global. Query t attends to keys max(0, t − W + 1)..t (transformers'
+    /// sliding_window_overlay: kv_idx &gt; q_idx − W), on the layers <see cref="WindowedLayers"/> names.
     /// </summary>
     public int? SlidingWindow { get; init; }
 
     /// <summary>
-    /// A pretrained RoPE scaling found in rope_scaling or rope_parameters (any rope_type other than "default"), e.g.
-    /// "llama3" or "yarn"; null for plain RoPE. It is read so that a later version can apply it; until then
-    /// <see cref="ModelFolder.Open"/> refuses such a model rather than score it as plain RoPE.
+    /// Which layers use <see cref="SlidingWindow"/>, one flag per layer (qwen2's layer_types / max_window_layers rule);
+    /// null means every layer (mistral, phi3).
     /// </summary>
-    public PretrainedRopeScaling? RopeScaling { get; init; }
+    public IReadOnlyList<bool>? WindowedLayers { get; init; }
+
+    /// <summary>
+    /// The checkpoint's own RoPE scaling (rope_scaling, or transformers v5's rope_parameters, of rope_type linear, dynamic,
+    /// yarn, llama3 or longrope), null for plain RoPE. `eval` scores the model as published through
+    /// <see cref="PublishedScaling.FactorsAt"/>; a searched factor set replaces it (λ relative to the plain θ_i).
+    /// </summary>
+    public PublishedScaling? RopeScaling { get; init; }
+
+    /// <summary>
+    /// The rotated part of each head: int(head_dim × partial_rotary_factor) as transformers computes it (phi3 only; the
+    /// whole head elsewhere). Dims [0, RotaryDim) rotate with the pairing (i, i + RotaryDim/2); the rest pass through.
+    /// </summary>
+    public int RotaryDim
+    {
+        get => _rotaryDim ?? HeadDim;
+        init => _rotaryDim = value;
+    }
+
+    private readonly int? _rotaryDim;
 
     /// <summary>Path of the config.json this came from (for error messages).</summary>
     public string SourcePath { get; init; } = "config.json";
 
-    /// <summary>Rotary frequency pairs per head: one λ per pair.</summary>
-    public int RotaryPairs => HeadDim / 2;
+    /// <summary>Rotary frequency pairs per head: one λ per pair (RotaryDim / 2; a factor set has this many λ).</summary>
+    public int RotaryPairs => RotaryDim / 2;
 
     public int QueryDim => NumHeads * HeadDim;
     public int KvDim => NumKvHeads * HeadDim;
@@ -65,11 +87,10 @@ public sealed record ModelConfig
     /// <summary>Query heads sharing one key/value head.</summary>
     public int GroupSize => NumHeads / NumKvHeads;
 
+    /// <summary>The window of layer <paramref name="layer"/>'s attention in keys, or null for global causal attention.</summary>
+    public int? AttentionWindow(int layer) =>
+        SlidingWindow is int w && (WindowedLayers is null || WindowedLayers[layer]) ? w : null;
+
     /// <summary>Parses and validates config.json at <paramref name="path"/>; throws <see cref="Core.InputException"/> naming the field.</summary>
     public static ModelConfig Load(string path) => ModelConfigLoader.Load(path);
 }
-
-/// <summary>A checkpoint's own RoPE scaling: the config.json object it sits in and its rope_type (or legacy "type").</summary>
-/// <param name="Field">"rope_scaling" or "rope_parameters".</param>
-/// <param name="Type">e.g. "linear", "dynamic", "yarn", "llama3", "longrope".</param>
-public sealed record PretrainedRopeScaling(string Field, string Type);

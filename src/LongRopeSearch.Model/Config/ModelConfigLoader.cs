@@ -1,3 +1,4 @@
+using System.Globalization;
 using LongRopeSearch.Core;
 
 namespace LongRopeSearch.Model;
@@ -26,10 +27,8 @@ internal static class ModelConfigLoader
     {
         var path = f.Source;
         var family = ModelFamilies.Get(f.RequiredString("model_type"), path);
-
-        var ropeScaling = f.OptionalObject("rope_scaling");
-        var ropeParameters = f.OptionalObject("rope_parameters");
-        RejectUnsupportedArchitecture(f, ropeParameters);
+        var scaling = ScalingObject(f);
+        RejectUnsupportedArchitecture(f);
 
         int vocab = f.RequiredPositiveInt("vocab_size");
         int hidden = f.RequiredPositiveInt("hidden_size");
@@ -43,18 +42,22 @@ internal static class ModelConfigLoader
                 "an even head dimension (RoPE rotates pairs of dimensions)", headDim.ToString());
         if (heads % kvHeads != 0)
             throw new InputException(path, "num_key_value_heads", $"a divisor of num_attention_heads={heads}", kvHeads.ToString());
+        int rotaryDim = RotaryDim(f, scaling, family, headDim);
 
-        double ropeTheta = f.OptionalPositiveDouble("rope_theta")
-            ?? ropeParameters?.OptionalPositiveDouble("rope_theta")
+        // transformers v5 (RotaryEmbeddingConfigMixin): a rope_theta inside the rope parameters wins over the top-level one.
+        double ropeTheta = scaling?.OptionalPositiveDouble("rope_theta")
+            ?? f.OptionalPositiveDouble("rope_theta")
             ?? DefaultRopeTheta;
         double eps = f.RequiredPositiveDouble("rms_norm_eps");
         int maxPos = f.RequiredPositiveInt("max_position_embeddings");
-        int trainedContext = f.OptionalPositiveInt("original_max_position_embeddings")
-            ?? ropeScaling?.OptionalPositiveInt("original_max_position_embeddings")
-            ?? ropeParameters?.OptionalPositiveInt("original_max_position_embeddings")
-            ?? maxPos;
+        var published = RopeScalingReader.Read(f, scaling, family, rotaryDim, ropeTheta, maxPos);
+        int trainedContext = published?.Type is "yarn" or "llama3" or "longrope"
+            ? published.OriginalLength
+            : f.OptionalPositiveInt("original_max_position_embeddings")
+              ?? scaling?.OptionalPositiveInt("original_max_position_embeddings")
+              ?? maxPos;
         var biases = family.Biases(f);
-        int? slidingWindow = family.SlidingWindow(f, layers);
+        var windows = family.SlidingWindow(f, layers);
 
         return new ModelConfig
         {
@@ -66,18 +69,55 @@ internal static class ModelConfigLoader
             NumHeads = heads,
             NumKvHeads = kvHeads,
             HeadDim = headDim,
+            RotaryDim = rotaryDim,
             RopeTheta = ropeTheta,
             RmsNormEps = eps,
             MaxPositionEmbeddings = maxPos,
             // The reason for the window is on ModelConfig.OriginalMaxPositionEmbeddings.
-            OriginalMaxPositionEmbeddings = slidingWindow is int w && w < trainedContext ? w : trainedContext,
+            OriginalMaxPositionEmbeddings = windows is { Window: var w } && w < trainedContext ? w : trainedContext,
             TieWordEmbeddings = f.OptionalBool("tie_word_embeddings") ?? false,
             QkvBias = biases.Qkv,
             OutputBias = biases.Output,
-            SlidingWindow = slidingWindow,
-            RopeScaling = Scaling(ropeScaling) ?? Scaling(ropeParameters),
+            SlidingWindow = windows?.Window,
+            WindowedLayers = windows?.Layers,
+            RopeScaling = published,
             SourcePath = path,
         };
+    }
+
+    /// <summary>
+    /// The object holding the RoPE parameters, as transformers v5 picks it: rope_scaling when it is a non-empty object
+    /// (`rope_scaling or rope_parameters`), else rope_parameters; null when neither is there.
+    /// </summary>
+    private static JsonFields? ScalingObject(JsonFields f)
+    {
+        var ropeScaling = f.OptionalObject("rope_scaling");
+        var ropeParameters = f.OptionalObject("rope_parameters");
+        bool scalingEmpty = f.Get("rope_scaling") is { } e && !e.EnumerateObject().Any();
+        return ropeScaling is { } rs && !scalingEmpty ? rs : ropeParameters;
+    }
+
+    /// <summary>
+    /// int(head_dim × partial_rotary_factor), the factor read from the top level, else from the rope parameters
+    /// (transformers' standardize_rope_params copies a top-level value over the dict's), else 1.
+    /// </summary>
+    private static int RotaryDim(JsonFields f, JsonFields? scaling, ModelFamily family, int headDim)
+    {
+        var source = f.Has("partial_rotary_factor") ? f : scaling is { } s && s.Has("partial_rotary_factor") ? s : (JsonFields?)null;
+        if (source is not { } src) return headDim;
+        const string Name = "partial_rotary_factor";
+        double factor = src.OptionalDouble(Name)!.Value;
+        if (!(factor > 0 && factor <= 1))
+            throw new InputException(src.Source, src.FieldName(Name), "a number in (0, 1]", factor.ToString("R", CultureInfo.InvariantCulture));
+        if (factor != 1.0 && !family.PartialRotary)
+            throw new InputException(src.Source, src.FieldName(Name),
+                $"1: transformers' {family.ModelType} attention rotates the whole head (partial rotary embedding runs in model_type phi3)",
+                factor.ToString("R", CultureInfo.InvariantCulture));
+        int rotaryDim = (int)(headDim * factor); // Python's int(): truncation, as transformers computes dim
+        if (rotaryDim < 2 || rotaryDim % 2 != 0)
+            throw new InputException(src.Source, src.FieldName(Name),
+                $"a factor giving an even rotary dimension of at least 2 (int(head_dim {headDim} × factor))", $"{factor.ToString("R", CultureInfo.InvariantCulture)} (rotary dimension {rotaryDim})");
+        return rotaryDim;
     }
 
     private static int DeriveHeadDim(string path, int hidden, int heads)
@@ -89,26 +129,11 @@ internal static class ModelConfigLoader
     }
 
     /// <summary>Refuses configs whose forward pass differs from the one the engine implements.</summary>
-    private static void RejectUnsupportedArchitecture(JsonFields f, JsonFields? ropeParameters)
+    private static void RejectUnsupportedArchitecture(JsonFields f)
     {
-        foreach (var source in new[] { (JsonFields?)f, ropeParameters })
-        {
-            if (source is not { } s) continue;
-            if (s.OptionalDouble("partial_rotary_factor") is { } prf && prf != 1.0)
-                throw new InputException(s.Source, s.FieldName("partial_rotary_factor"),
-                    "1 (rotary embedding on the whole head); partial rotary embedding is unsupported", prf.ToString("R"));
-        }
         if (f.OptionalString("hidden_act") is { } act && act != "silu")
             throw new InputException(f.Source, "hidden_act", "\"silu\" (the only supported MLP activation)", $"\"{act}\"");
         if (f.OptionalBool("mlp_bias") == true)
             throw new InputException(f.Source, "mlp_bias", "false (MLP biases are unsupported)", "true");
-    }
-
-    /// <summary>The scaling of rope_scaling or rope_parameters, or null when absent or rope_type "default" (plain RoPE).</summary>
-    private static PretrainedRopeScaling? Scaling(JsonFields? scaling)
-    {
-        if (scaling is not { } s) return null;
-        var type = s.OptionalString("rope_type") ?? s.OptionalString("type");
-        return type is null or "default" ? null : new PretrainedRopeScaling(s.Prefix.TrimEnd('.'), type);
     }
 }

@@ -24,7 +24,7 @@ public static class ModelFamilies
     internal static readonly ModelFamily Mistral = new("mistral",
         // MistralAttention builds q/k/v/o without bias whatever the config says.
         _ => default,
-        (f, _) => f.IsPresent("sliding_window") ? f.OptionalPositiveInt("sliding_window") : DefaultSlidingWindow,
+        (f, _) => EveryLayer(f.IsPresent("sliding_window") ? f.OptionalPositiveInt("sliding_window") : DefaultSlidingWindow),
         SeparateProjections.Instance);
 
     internal static readonly ModelFamily Qwen2 = new("qwen2",
@@ -34,16 +34,23 @@ public static class ModelFamilies
         SeparateProjections.Instance);
 
     /// <summary>
-    /// Phi-3's layout (fused qkv_proj and gate_up_proj, no biases, sliding_window as written) binds and is tested, but
-    /// the family is not in <see cref="Table"/>: its forward pass (partial_rotary_factor, its own rope_scaling) is not
-    /// yet proven against PyTorch, so a phi3 folder is refused by model_type until it is.
+    /// Phi-3 (Phi3ForCausalLM): fused qkv_proj and gate_up_proj (gate first), no biases, sliding_window as written on
+    /// every layer (none when absent), rotary embedding on the first head_dim × partial_rotary_factor dims, and only
+    /// rope_type longrope (Phi3Config renames the legacy "su" and "yarn" to it and refuses the others), with
+    /// original_max_position_embeddings 4096 when config.json leaves it out.
     /// </summary>
     internal static readonly ModelFamily Phi3 = new("phi3",
         _ => default,
-        (f, _) => f.OptionalPositiveInt("sliding_window"),
-        FusedProjections.Instance);
+        (f, _) => EveryLayer(f.OptionalPositiveInt("sliding_window")),
+        FusedProjections.Instance)
+    {
+        PartialRotary = true,
+        RopeTypes = ["longrope"],
+        RopeTypeAliases = new Dictionary<string, string>(StringComparer.Ordinal) { ["su"] = "longrope", ["yarn"] = "longrope" },
+        DefaultOriginalMaxPositionEmbeddings = 4096,
+    };
 
-    private static readonly ModelFamily[] Table = [Llama, Mistral, Qwen2];
+    private static readonly ModelFamily[] Table = [Llama, Mistral, Qwen2, Phi3];
 
     /// <summary>The model_type values a model folder may have.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } = Table.Select(f => f.ModelType).ToArray();
@@ -54,19 +61,29 @@ public static class ModelFamilies
         ?? throw new InputException(configPath, "model_type",
             $"one of {string.Join(", ", SupportedModelTypes)} (the supported model types)", $"\"{modelType}\"");
 
+    private static LayerWindows? EveryLayer(int? window) => window is int w ? new LayerWindows(w, null) : null;
+
     /// <summary>
     /// Qwen2Config: the window exists only with use_sliding_window, and applies to the layers layer_types marks
-    /// "sliding_attention" (by default those from max_window_layers on). No windowed layer means global attention.
+    /// "sliding_attention" (by default those from max_window_layers on: layer i is windowed when i ≥ max_window_layers).
+    /// No windowed layer means global attention.
     /// </summary>
-    private static int? Qwen2SlidingWindow(JsonFields f, int layers)
+    private static LayerWindows? Qwen2SlidingWindow(JsonFields f, int layers)
     {
         if (f.OptionalBool("use_sliding_window") is not true) return null;
         int? window = f.IsPresent("sliding_window") ? f.OptionalPositiveInt("sliding_window") : DefaultSlidingWindow;
-        if (window is null) return null;
-        bool anyWindowed = f.Get("layer_types") is { } types
-            ? LayerTypes(f, types, layers).Contains("sliding_attention")
-            : (f.OptionalNonNegativeInt("max_window_layers") ?? DefaultQwen2MaxWindowLayers) < layers;
-        return anyWindowed ? window : null;
+        if (window is not int w) return null;
+        bool[] windowed;
+        if (f.Get("layer_types") is { } types)
+        {
+            windowed = LayerTypes(f, types, layers).Select(t => t == "sliding_attention").ToArray();
+        }
+        else
+        {
+            int first = f.OptionalNonNegativeInt("max_window_layers") ?? DefaultQwen2MaxWindowLayers;
+            windowed = Enumerable.Range(0, layers).Select(i => i >= first).ToArray();
+        }
+        return windowed.Contains(true) ? new LayerWindows(w, windowed) : null;
     }
 
     private static List<string> LayerTypes(JsonFields f, JsonElement types, int layers)

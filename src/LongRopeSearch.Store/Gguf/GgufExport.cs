@@ -47,7 +47,7 @@ public sealed record GgufExportOptions
 public sealed record GgufExportResult(string Path, long Bytes, int Tensors, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Writes a Llama-family model folder (llama, mistral, qwen2) as a GGUF of llama.cpp architecture "llama" that
+/// Writes a Llama-family model folder (llama, mistral, qwen2, phi3 with its whole head rotated) as a GGUF of llama.cpp architecture "llama" that
 /// llama.cpp loads and runs: the weights (q/k rows reordered for llama.cpp's rotation, see
 /// <see cref="LlamaGgufLayout"/>), the hyper-parameters, a tokenizer, and optionally LongRoPE factors as llama.cpp
 /// reads them for any architecture that loads them (llama does):
@@ -88,6 +88,12 @@ public static class GgufExport
         ArgumentNullException.ThrowIfNull(options);
         var c = model.Config;
         var warnings = new List<string>();
+        // The q/k row reorder below and llama.cpp's llama architecture rotate whole heads; a partial rotary head
+        // (phi3 with partial_rotary_factor < 1) would be rotated on the wrong dims.
+        if (c.RotaryDim != c.HeadDim)
+            throw new InputException(c.SourcePath, "partial_rotary_factor",
+                $"1 for a GGUF export (llama.cpp's llama architecture rotates the whole head of {c.HeadDim} dims)",
+                $"a rotary dim of {c.RotaryDim}");
         string arch = LlamaGgufLayout.Architecture;
 
         var mapped = LlamaGgufLayout.Map(model.Weights);
@@ -117,11 +123,11 @@ public static class GgufExport
         md.Set($"{arch}.rope.dimension_count", (uint)c.HeadDim);
         md.Set($"{arch}.rope.freq_base", (float)c.RopeTheta);
 
-        if (c.RopeScaling?.Type is { } own)
+        if (c.RopeScaling is { } own)
         {
             if (rope is null)
-                throw new InputException(c.SourcePath, "rope_scaling", "no rope_scaling (plain RoPE) for a GGUF export without factors; this exporter does not convert a model's own scaling", $"type \"{own}\"");
-            warnings.Add($"{c.SourcePath}: the model's own rope_scaling (type \"{own}\") is replaced by the LongRoPE factors");
+                throw new InputException(c.SourcePath, own.Field, $"no {own.Field} (plain RoPE) for a GGUF export without factors; this exporter writes LongRoPE factors and does not convert a model's own scaling", $"rope_type \"{own.Type}\"");
+            warnings.Add($"{c.SourcePath}: the model's own {own.Field} (rope_type \"{own.Type}\") is replaced by the LongRoPE factors");
         }
         if (c.SlidingWindow is { } window)
             warnings.Add($"{c.SourcePath}: sliding_window {window} is not written: llama.cpp's llama architecture attends to the whole context");

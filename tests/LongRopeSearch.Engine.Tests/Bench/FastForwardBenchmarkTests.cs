@@ -26,6 +26,10 @@ public sealed class FastForwardBenchmarkTests
         double macsPerToken = 3 * (64 + 32 + 32 + 64 + 288) + 80;
         double attentionMacs = 3 * 2 * 15 * 8;
         Assert.Equal(2 * (length * macsPerToken + attentionMacs), EngineBenchmark.ForwardFlops(c, length));
+
+        // A 2-key window on layers 0 and 2: 1 + 2 + 2 + 2 + 2 = 9 pairs there instead of 15.
+        var windowed = c with { SlidingWindow = 2, WindowedLayers = [true, false, true] };
+        Assert.Equal(2 * (length * macsPerToken + (9 + 15 + 9) * 2 * 8), EngineBenchmark.ForwardFlops(windowed, length));
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public sealed class FastForwardLevelBitsTests
         { "tests/fixtures/models/head-dim-override", 50 },   // heads·head_dim (64) ≠ hidden (48)
         { "tests/fixtures/models/qwen2", 45 },               // q/k/v biases
         { "tests/fixtures/models/bf16", 64 },
+        { "tests/fixtures/models/mistral-window", 203 },     // a 6-key window on every layer, across key tiles
+        { "tests/fixtures/models/qwen2-window-layers", 150 }, // a window on layer 1 only
+        { "tests/fixtures/models/phi3-partial", 166 },       // fused weights, rotary on 8 of 16 dims, a 100-key window
     };
 
     [Theory]

@@ -34,7 +34,7 @@ public sealed class FastForwardPrefixTests
 
     private static int[] Ends(int n, params int[] inner) => inner.Where(e => e < n).Append(n).ToArray();
 
-    /// <summary>(model, length): GQA, biases, tied embeddings with a ragged vocab, BF16 weights, and the shipped checkpoint; lengths off the 16-lane grid, across 128-key tiles.</summary>
+    /// <summary>(model, length): GQA, biases, tied embeddings with a ragged vocab, BF16 weights, the shipped checkpoint, sliding windows (all layers, some layers) and partial rotary; lengths off the 16-lane grid, across 128-key tiles.</summary>
     public static TheoryData<SimdLevel, string, int> FixtureCases()
     {
         var data = new TheoryData<SimdLevel, string, int>();
@@ -46,6 +46,9 @@ public sealed class FastForwardPrefixTests
             ("tests/fixtures/models/tied-vocab300", 133),
             ("tests/fixtures/models/bf16", 177),
             ("models/tiny-brown", 270),
+            ("tests/fixtures/models/mistral-window", 300),       // sliding window of 6 keys, rows across key tiles
+            ("tests/fixtures/models/qwen2-window-layers", 211),  // a window on some layers only
+            ("tests/fixtures/models/phi3-partial", 250),         // fused weights, partial rotary, window 100
         };
         foreach (var level in KernelTestData.AllLevels)
             foreach (var (model, length) in models)
@@ -91,7 +94,7 @@ public sealed class FastForwardPrefixTests
     /// <summary>Advances to each end in turn; checks that each step wrote exactly its positions.</summary>
     internal static double[] RunSegmented(IPrefixForwardPass forward, LlamaWeights w, int[] tokens, FactorSet factors, int[] ends)
     {
-        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.RotaryDim, tokens.Length);
         var nll = new double[tokens.Length - 1];
         Array.Fill(nll, double.NaN);
         using var evaluation = forward.BeginSample(tokens, rope);
@@ -122,7 +125,7 @@ public sealed class FastForwardPrefixTests
         var (w, tokens, factors) = Small();
         int layers = w.Config.NumLayers, length = tokens.Length, prefix = 41;
         using var fast = new FastForward(w, new ForwardPassOptions { Threads = 2, Layer0CacheBytes = 0 }, SimdLevels.Best, Chunk);
-        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.HeadDim, length);
+        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.RotaryDim, length);
         var nll = new double[length - 1];
 
         fast.TokenNll(tokens, rope, nll);
@@ -213,7 +216,7 @@ public sealed class FastForwardPrefixTests
     {
         var (w, tokens, factors) = Small(40);
         using var fast = new FastForward(w, new ForwardPassOptions { Threads = 1 }, SimdLevels.Best, Chunk);
-        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.RotaryDim, tokens.Length);
         var nll = new double[tokens.Length - 1];
         var evaluation = fast.BeginSample(tokens, rope);
         Assert.Throws<InvalidOperationException>(() => fast.TokenNll(tokens, rope, nll));
@@ -233,7 +236,7 @@ public sealed class FastForwardPrefixTests
     {
         var (w, tokens, factors) = Small(40);
         using var fast = new FastForward(w, new ForwardPassOptions { Threads = 1 }, SimdLevels.Best, Chunk);
-        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.RotaryDim, tokens.Length);
         var nll = new double[tokens.Length - 1];
         var evaluation = fast.BeginSample(tokens, rope);
         evaluation.Advance(10, nll);
@@ -258,7 +261,7 @@ public sealed class FastForwardPrefixTests
     {
         var (w, tokens, factors) = Small(300);
         var c = w.Config;
-        var rope = RopeTable.Build(factors, c.RopeTheta, c.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, c.RopeTheta, c.RotaryDim, tokens.Length);
         int length = tokens.Length;
         long slack = 64L * (7 + 2 * c.NumLayers); // alignment: 64 bytes at most per buffer (X, Q, 5 chunk buffers, 2 per slot)
         using (var whole = new FastForward(w, new ForwardPassOptions { Threads = 1, Layer0CacheBytes = 0 }, SimdLevels.Best, Chunk))

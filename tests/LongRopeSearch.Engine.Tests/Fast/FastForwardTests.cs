@@ -23,7 +23,7 @@ public sealed class FastForwardTests
 
     internal static double[] Run(IForwardPass forward, LlamaWeights w, int[] tokens, FactorSet factors)
     {
-        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.HeadDim, tokens.Length);
+        var rope = RopeTable.Build(factors, w.Config.RopeTheta, w.Config.RotaryDim, tokens.Length);
         var nll = new double[tokens.Length - 1];
         forward.TokenNll(tokens, rope, nll);
         return nll;
@@ -67,6 +67,25 @@ public sealed class FastForwardTests
         var tokens = RawModel.Tokens(spec.Vocab, 70, seed: 4);
         var factors = new FactorSet([1.0, 2.5, 6.0, 17.0], 5, 1.2);
         AssertRelativeClose(RunReference(w, tokens, factors), RunFast(w, tokens, factors, level: level, chunkRows: 30), RelativeTolerance, $"bias/tied {level}");
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelTestData.Levels), MemberType = typeof(KernelTestData))]
+    public void Matches_reference_with_a_per_layer_window_and_partial_rotary(SimdLevel level)
+    {
+        // Layers 0 and 2 attend through a 23-key window, layer 1 globally (qwen2's per-layer rule); 12 of 16 dims rotate.
+        var spec = new TinySpec
+        {
+            Hidden = 32, Heads = 4, KvHeads = 2, HeadDim = 16, Intermediate = 40, Vocab = 23, Layers = 3, Seed = 13,
+            SlidingWindow = 23, WindowedLayers = [true, false, true], RotaryDim = 12,
+        };
+        var w = RawModel.Random(spec).ToWeights();
+        var tokens = RawModel.Tokens(spec.Vocab, 170, seed: 5);
+        var factors = new FactorSet([1.0, 2.0, 3.5, 5.0, 8.0, 13.0], nHat: 7, attentionFactor: 1.15);
+        var expected = RunReference(w, tokens, factors);
+        AssertRelativeClose(expected, RunFast(w, tokens, factors, level: level, chunkRows: 42), RelativeTolerance, $"window/partial {level}");
+        var global = RawModel.Random(spec with { SlidingWindow = null }).ToWeights();
+        Assert.False(SameBits(expected, RunReference(global, tokens, factors)), "the window must matter");
     }
 
     [Fact]

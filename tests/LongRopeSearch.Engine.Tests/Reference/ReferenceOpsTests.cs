@@ -49,6 +49,30 @@ public sealed class ReferenceOpsTests
         Assert.Equal(Math.Sin(angle), head[3], 5);
     }
 
+    [Fact]
+    public void Partial_rotary_rotates_the_first_rotary_dims_in_pairs_i_and_i_plus_half_of_them_and_passes_the_rest()
+    {
+        // head_dim 10, rotary dim 6 (Phi-3's q[..., :rotary_dim]): pairs (0,3), (1,4), (2,5); dims 6..9 untouched.
+        var rope = RopeTable.Build(new FactorSet([1, 2, 4]), 100, 6, 4);
+        var rng = new Random(11);
+        var x = Enumerable.Range(0, 4 * 2 * 10).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(); // [4 tokens, 2 heads·10]
+        var before = x.ToArray();
+        ReferenceOps.RotateRows(x, 4, 2, 10, rope);
+        for (int t = 0; t < 4; t++)
+            for (int h = 0; h < 2; h++)
+            {
+                int o = (t * 2 + h) * 10;
+                for (int i = 0; i < 3; i++)
+                {
+                    double angle = t * Math.Pow(100, -2.0 * i / 6) / (i == 0 ? 1 : i == 1 ? 2 : 4);
+                    double a = before[o + i], b = before[o + i + 3];
+                    Assert.Equal(a * Math.Cos(angle) - b * Math.Sin(angle), x[o + i], 5);
+                    Assert.Equal(b * Math.Cos(angle) + a * Math.Sin(angle), x[o + i + 3], 5);
+                }
+                for (int e = 6; e < 10; e++) Assert.Equal(before[o + e], x[o + e]);
+            }
+    }
+
     [Theory]
     [InlineData(1.0, 0)]
     [InlineData(1.5, 0)]

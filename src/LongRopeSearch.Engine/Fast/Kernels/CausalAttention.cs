@@ -3,14 +3,18 @@ using System.Runtime.CompilerServices;
 namespace LongRopeSearch.Engine.Fast.Kernels;
 
 /// <summary>
-/// Causal softmax attention over a whole sequence, flash-style: for a block of query rows, key/value tiles are
+/// Causal softmax attention over a whole sequence, optionally within a sliding window (query i attends to keys
+/// max(0, i − W + 1)..i, transformers' convention), flash-style: for a block of query rows, key/value tiles are
 /// streamed once, scores S = Q·Kᵀ for the tile come from the GEMM micro-kernels, an online softmax keeps a running
 /// max and sum per row (rescaling the partial output when the max grows), and O += P·V uses the micro-kernels again.
 /// Memory is per-worker scratch of a few tiles; there is never a [T, T] buffer.
 /// <para>
 /// A task is (key/value head, query block): the GroupSize query heads that share a kv head are stacked as rows of
-/// one task, so they share every K/V tile. Causality is a loop bound: tiles stop at the block's last row, and within
-/// the diagonal tile each row stops at its own position. Tasks are handed out from the most expensive (last) query
+/// one task, so they share every K/V tile. Causality and the window are loop bounds: tiles run from the one holding
+/// the block's first row's first key (a fixed tile boundary, so the split into tiles never depends on anything but
+/// the positions) to the block's last row, and within a tile each row keeps only its own keys [i − W + 1, i] (a
+/// span of the tile; the rest of its scores are zero weights). A window makes the cost O(L·W) and changes nothing
+/// for rows whose window reaches back to key 0: without a window the code path is the same as full causal attention. Tasks are handed out from the most expensive (last) query
 /// blocks down to the cheapest, so the long late rows start first and the short early ones fill the gaps.
 /// Each output row is computed by one task with fixed tile boundaries: the bits do not depend on thread count. Nor on
 /// the level: scores and P·V are per-element FMA chains, the softmax sums follow the <see cref="LaneOrder"/>.
@@ -58,11 +62,13 @@ internal sealed unsafe class CausalAttention
     /// <param name="firstRow">Only query rows [firstRow, length) are computed (their keys and values [0, length) must be
     /// in place); q and o rows before it are never touched. A prefix evaluation continues a sequence this way: row i's
     /// result is the same bits whichever rows share its task (docs/DESIGN.md, "Prefix evaluation").</param>
+    /// <param name="window">Keys each query attends to, its own included (sliding window), or null for all earlier keys.</param>
     public void Run(float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, nint vHeadStride, float* o, nint oStride,
-        int length, int heads, int kvHeads, int headDim, float scale, int firstRow = 0)
+        int length, int heads, int kvHeads, int headDim, float scale, int firstRow = 0, int? window = null)
     {
         if (length <= 0) return;
         if (heads % kvHeads != 0) throw new ArgumentException($"{heads} heads are not a multiple of {kvHeads} kv heads", nameof(kvHeads));
+        if (window is < 1) throw new ArgumentOutOfRangeException(nameof(window), window, "a window of at least one key");
         if (kStride < RoundUpKeys(length)) throw new ArgumentOutOfRangeException(nameof(kStride), kStride, $"at least {RoundUpKeys(length)}");
         if ((uint)firstRow >= (uint)length) throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"in [0, {length})");
         int group = heads / kvHeads;
@@ -70,7 +76,8 @@ internal sealed unsafe class CausalAttention
         int blocks = (length - firstRow + blockRows - 1) / blockRows;
         // The micro-kernels need whole 16-float columns for the value head slice; other head sizes run scalar.
         var level = headDim % MicroTiles.ColumnMultiple == 0 ? Level : SimdLevel.Scalar;
-        _job.Prepare(level, q, qStride, kT, kStride, v, vStride, vHeadStride, o, oStride, length, kvHeads, group, headDim, scale, blockRows, blocks, firstRow);
+        _job.Prepare(level, q, qStride, kT, kStride, v, vStride, vHeadStride, o, oStride, length, kvHeads, group, headDim, scale, blockRows, blocks,
+            firstRow, Math.Min(window ?? length, length));
         _pool.Run(_job, blocks * kvHeads);
     }
 
@@ -80,7 +87,7 @@ internal sealed unsafe class CausalAttention
         private SimdLevel _level;
         private float* _qp, _kT, _v, _op;
         private nint _qStride, _kStride, _vStride, _vHeadStride, _oStride;
-        private int _length, _kvHeads, _group, _d, _blockRows, _blocks, _firstRow;
+        private int _length, _kvHeads, _group, _d, _blockRows, _blocks, _firstRow, _window;
         private float _scale;
 
         public AttentionJob(int threads)
@@ -91,13 +98,13 @@ internal sealed unsafe class CausalAttention
         }
 
         public void Prepare(SimdLevel level, float* q, nint qStride, float* kT, nint kStride, float* v, nint vStride, nint vHeadStride, float* o, nint oStride,
-            int length, int kvHeads, int group, int d, float scale, int blockRows, int blocks, int firstRow)
+            int length, int kvHeads, int group, int d, float scale, int blockRows, int blocks, int firstRow, int window)
         {
             _firstRow = firstRow;
             _level = level;
             _qp = q; _kT = kT; _v = v; _op = o;
             (_qStride, _kStride, _vStride, _vHeadStride, _oStride) = (qStride, kStride, vStride, vHeadStride, oStride);
-            (_length, _kvHeads, _group, _d, _scale, _blockRows, _blocks) = (length, kvHeads, group, d, scale, blockRows, blocks);
+            (_length, _kvHeads, _group, _d, _scale, _blockRows, _blocks, _window) = (length, kvHeads, group, d, scale, blockRows, blocks, window);
             long rows = (long)group * blockRows;
             for (int i = 0; i < _q.Length; i++)
             {
@@ -132,7 +139,9 @@ internal sealed unsafe class CausalAttention
 
             float* kHead = _kT + g * d * _kStride;
             float* vHead = _v + g * _vHeadStride;
-            for (int j0 = 0; j0 < i1; j0 += KeyTile)
+            // Keys j with i − W < j ≤ i; the first tile holds the first key of the block's first row (0 without a window).
+            int jFirst = Math.Max(0, i0 - _window + 1) / KeyTile * KeyTile;
+            for (int j0 = jFirst; j0 < i1; j0 += KeyTile)
             {
                 int nk = Math.Min(KeyTile, i1 - j0);
                 int cols = _level == SimdLevel.Scalar ? nk : (nk + MicroTiles.ColumnMultiple - 1) / MicroTiles.ColumnMultiple * MicroTiles.ColumnMultiple;
@@ -142,11 +151,13 @@ internal sealed unsafe class CausalAttention
                 {
                     float* sr = s + r * KeyTile;
                     int i = i0 + r % bq;
-                    int valid = Math.Clamp(i - j0 + 1, 0, nk); // causal bound: keys j ≤ i
+                    int end = Math.Clamp(i - j0 + 1, 0, nk);                 // causal bound: keys j ≤ i
+                    int start = Math.Clamp(i - _window + 1 - j0, 0, end);     // window bound: keys j > i − W
+                    int valid = end - start;
                     if (valid > 0)
                     {
-                        float mNew = Math.Max(m[r], ExpSum.Max(_level, sr, valid));
-                        float sum = ExpSum.ExpShiftInPlace(_level, sr, valid, mNew);
+                        float mNew = Math.Max(m[r], ExpSum.Max(_level, sr + start, valid));
+                        float sum = ExpSum.ExpShiftInPlace(_level, sr + start, valid, mNew);
                         if (mNew != m[r])
                         {
                             // The same exp as the scores' (never the C library's). On the first tile m = −∞ is
@@ -158,7 +169,8 @@ internal sealed unsafe class CausalAttention
                         }
                         l[r] += sum;
                     }
-                    new Span<float>(sr + valid, nk - valid).Clear(); // P = 0 beyond the row's causal bound
+                    new Span<float>(sr, start).Clear();              // P = 0 before the row's window
+                    new Span<float>(sr + end, nk - end).Clear();     // and beyond its causal bound
                 }
                 // Acc[rows, d] += P[rows, nk] · V[j0 : j0 + nk, head g]
                 MicroTiles.Run(_level, s, KeyTile, vHead + j0 * _vStride, _vStride, acc, d, rows, d, nk, accumulate: true);

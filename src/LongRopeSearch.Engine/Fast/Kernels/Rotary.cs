@@ -4,20 +4,22 @@ using System.Runtime.Intrinsics;
 namespace LongRopeSearch.Engine.Fast.Kernels;
 
 /// <summary>
-/// Rotary position embedding, Hugging Face rotate_half pairing: dim i pairs with i + d/2 and
-/// out[i] = x[i]·cos − x[i+d/2]·sin, out[i+d/2] = x[i+d/2]·cos + x[i]·sin (cos/sin carry the attention factor).
+/// Rotary position embedding, Hugging Face rotate_half pairing over the rotary dim r of each head (r = d, or
+/// d × partial_rotary_factor): dim i pairs with i + r/2 and out[i] = x[i]·cos − x[i+r/2]·sin,
+/// out[i+r/2] = x[i+r/2]·cos + x[i]·sin (cos/sin carry the attention factor); dims r..d−1 pass through.
 /// Plain float32 multiplies and adds (no fused ops), element-wise, so every level gives the same bits.
 /// </summary>
 internal static unsafe class Rotary
 {
     /// <summary>Rotates the <paramref name="heads"/> heads of one token row in place.</summary>
     /// <param name="row">[heads·d] one token's projections.</param>
-    /// <param name="cos">[d/2] the token's cos row of the rope table.</param>
-    /// <param name="sin">[d/2] the token's sin row.</param>
+    /// <param name="rotaryDim">r: the rotated dims at the start of each head, even, at most d.</param>
+    /// <param name="cos">[r/2] the token's cos row of the rope table.</param>
+    /// <param name="sin">[r/2] the token's sin row.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ApplyRow(SimdLevel level, float* row, int heads, int d, float* cos, float* sin)
+    public static void ApplyRow(SimdLevel level, float* row, int heads, int d, int rotaryDim, float* cos, float* sin)
     {
-        int half = d / 2;
+        int half = rotaryDim / 2;
         for (int h = 0; h < heads; h++)
         {
             float* x1 = row + h * d, x2 = x1 + half;

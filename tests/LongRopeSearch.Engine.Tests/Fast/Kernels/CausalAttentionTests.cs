@@ -8,7 +8,8 @@ namespace LongRopeSearch.Engine.Tests;
 public sealed unsafe class CausalAttentionTests
 {
     /// <param name="perHeadValues">Lay values out [kv_heads, L, d] as the engine does, instead of [L, kv_heads·d].</param>
-    private static float[] Fast(SimdLevel level, int threads, float[] q, float[] k, float[] v, int length, int heads, int kvHeads, int d, bool perHeadValues = false)
+    private static float[] Fast(SimdLevel level, int threads, float[] q, float[] k, float[] v, int length, int heads, int kvHeads, int d, bool perHeadValues = false,
+        int? window = null)
     {
         using var pool = new WorkerPool(threads);
         var attention = new CausalAttention(pool, level);
@@ -28,7 +29,7 @@ public sealed unsafe class CausalAttentionTests
         }
         var o = (float[])q.Clone(); // in place, as the engine runs it
         fixed (float* op = o, kp = kT, vp = values)
-            attention.Run(op, heads * d, kp, stride, vp, vStride, vHeadStride, op, heads * d, length, heads, kvHeads, d, 1f / MathF.Sqrt(d));
+            attention.Run(op, heads * d, kp, stride, vp, vStride, vHeadStride, op, heads * d, length, heads, kvHeads, d, 1f / MathF.Sqrt(d), window: window);
         return o;
     }
 
@@ -71,5 +72,69 @@ public sealed unsafe class CausalAttentionTests
         var one = Fast(level, 1, q, k, v, length, heads, kvHeads, d);
         var three = Fast(level, 3, q, k, v, length, heads, kvHeads, d);
         Assert.True(BitsEqual(one, three));
+    }
+
+    public static TheoryData<SimdLevel, int, int, int, int, int> WindowCases()
+    {
+        var data = new TheoryData<SimdLevel, int, int, int, int, int>();
+        // Windows inside one key tile, spanning tiles (128) and query blocks (60 rows / group), of one key, of a whole
+        // tile, and ≥ L (no effect); head_dim 8 takes the scalar path.
+        var cases = new (int L, int H, int Kv, int D, int W)[]
+        {
+            (300, 4, 2, 64, 77), (300, 4, 2, 16, 128), (290, 2, 1, 32, 129), (130, 6, 2, 16, 1), (65, 3, 3, 16, 200), (77, 8, 1, 8, 10), (261, 2, 2, 16, 64),
+        };
+        foreach (var level in AllLevels)
+            foreach (var (l, h, kv, d, w) in cases)
+                data.Add(level, l, h, kv, d, w);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WindowCases))]
+    public void Sliding_window_matches_reference_attention_with_the_same_bits_as_scalar(SimdLevel level, int length, int heads, int kvHeads, int d, int window)
+    {
+        var rng = new Random(length * 31 + heads * 7 + d + window);
+        var q = Uniform(rng, length * heads * d, 2);
+        var k = Uniform(rng, length * kvHeads * d, 2);
+        var v = Uniform(rng, length * kvHeads * d);
+        var expected = new float[length * heads * d];
+        ReferenceAttention.Apply(q, k, v, length, heads, kvHeads, d, expected, new ParallelOptions { MaxDegreeOfParallelism = 2 }, window);
+        var actual = SameBitsAsScalar(level, l => Fast(l, 2, q, k, v, length, heads, kvHeads, d, perHeadValues: length % 2 == 0, window),
+            $"L{length} H{heads}/{kvHeads} d{d} W{window}");
+        AssertClose(expected, actual, 2e-5, 1, $"{level} L{length} H{heads}/{kvHeads} d{d} W{window}");
+        if (window >= length)
+            Assert.True(BitsEqual(Fast(level, 2, q, k, v, length, heads, kvHeads, d, perHeadValues: length % 2 == 0), actual),
+                "a window covering the whole sequence must be full causal attention, bit for bit");
+    }
+
+    /// <summary>
+    /// The window convention itself, on the reference: query t attends to exactly the W keys t − W + 1..t (transformers'
+    /// sliding_window_overlay, kv_idx &gt; q_idx − W). Each windowed row equals the last row of full causal attention
+    /// over just those keys.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(17)]
+    public void A_window_of_w_keys_is_full_attention_over_the_last_w_positions(int window)
+    {
+        var rng = new Random(window);
+        int length = 40, heads = 2, kvHeads = 1, d = 8;
+        var q = Uniform(rng, length * heads * d, 2);
+        var k = Uniform(rng, length * kvHeads * d, 2);
+        var v = Uniform(rng, length * kvHeads * d);
+        var windowed = new float[length * heads * d];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 1 };
+        ReferenceAttention.Apply(q, k, v, length, heads, kvHeads, d, windowed, parallel, window);
+        for (int t = 0; t < length; t++)
+        {
+            int first = Math.Max(0, t - window + 1), n = t - first + 1;
+            var subQ = q.AsSpan((first * heads) * d, n * heads * d).ToArray();
+            var subK = k.AsSpan(first * kvHeads * d, n * kvHeads * d).ToArray();
+            var subV = v.AsSpan(first * kvHeads * d, n * kvHeads * d).ToArray();
+            var full = new float[n * heads * d];
+            ReferenceAttention.Apply(subQ, subK, subV, n, heads, kvHeads, d, full, parallel);
+            Assert.Equal(full.AsSpan((n - 1) * heads * d, heads * d).ToArray(), windowed.AsSpan(t * heads * d, heads * d).ToArray());
+        }
     }
 }

@@ -32,36 +32,45 @@ public sealed unsafe class RowKernelTests
         AssertClose(expected, actual, 4e-6, 1e-3, $"rmsnorm {level} n={n}");
     }
 
-    public static TheoryData<SimdLevel, int, int> LevelsAndHeads()
+    /// <summary>(level, heads, head_dim, rotary dim): whole heads, and partial rotary spans (Phi-3's partial_rotary_factor).</summary>
+    public static TheoryData<SimdLevel, int, int, int> LevelsAndHeads()
     {
-        var data = new TheoryData<SimdLevel, int, int>();
+        var data = new TheoryData<SimdLevel, int, int, int>();
         foreach (var level in AllLevels)
-            foreach (var (heads, d) in new[] { (1, 2), (3, 16), (2, 64), (4, 22), (2, 40) }) data.Add(level, heads, d);
+            foreach (var (heads, d, r) in new[] { (1, 2, 2), (3, 16, 16), (2, 64, 64), (4, 22, 22), (2, 40, 40), (2, 64, 48), (3, 40, 20), (2, 16, 2), (1, 24, 18) })
+                data.Add(level, heads, d, r);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(LevelsAndHeads))]
-    public void Rotary_matches_reference_rotation(SimdLevel level, int heads, int d)
+    public void Rotary_matches_reference_rotation(SimdLevel level, int heads, int d, int rotaryDim)
     {
-        var rng = new Random(heads * d);
+        var rng = new Random(heads * d + rotaryDim);
         var row = Uniform(rng, heads * d);
         // A real table row: position 100 000 with scaled factors and an attention factor.
-        int pairs = d / 2, position = 100_000;
+        int pairs = rotaryDim / 2, position = 100_000;
         var lambda = Enumerable.Range(0, pairs).Select(i => 1.0 + 3.0 * i).ToArray();
-        var rope = RopeTable.Build(new FactorSet(lambda, nHat: 4, attentionFactor: 1.2), 10000, d, position + 1);
+        var rope = RopeTable.Build(new FactorSet(lambda, nHat: 4, attentionFactor: 1.2), 10000, rotaryDim, position + 1);
         var cos = rope.Cos.AsSpan(position * pairs, pairs).ToArray();
         var sin = rope.Sin.AsSpan(position * pairs, pairs).ToArray();
         var expected = (float[])row.Clone();
-        for (int h = 0; h < heads; h++) ReferenceOps.Rotate(expected.AsSpan(h * d, d), cos, sin);
+        for (int h = 0; h < heads; h++) ReferenceOps.Rotate(expected.AsSpan(h * d, rotaryDim), cos, sin);
         var actual = SameBitsAsScalar(level, l =>
         {
             var y = (float[])row.Clone();
-            fixed (float* rp = y, cp = cos, sp = sin) Rotary.ApplyRow(l, rp, heads, d, cp, sp);
+            fixed (float* rp = y, cp = cos, sp = sin) Rotary.ApplyRow(l, rp, heads, d, rotaryDim, cp, sp);
             return y;
-        }, $"rotary {heads}x{d}");
+        }, $"rotary {heads}x{d} r{rotaryDim}");
         // Two rounded float32 products and a rounded sum against one rounding in float64: ≤ 2 ε·(|a·c| + |b·s|) ≤ 2 ε·2.4.
-        AssertClose(expected, actual, 2.4e-7, 2.4, $"rotary {level} {heads}x{d}");
+        AssertClose(expected, actual, 2.4e-7, 2.4, $"rotary {level} {heads}x{d} r{rotaryDim}");
+        // The dims past the rotary span pass through bit for bit, in both.
+        for (int h = 0; h < heads; h++)
+            for (int e = rotaryDim; e < d; e++)
+            {
+                Assert.Equal(row[h * d + e], actual[h * d + e]);
+                Assert.Equal(row[h * d + e], expected[h * d + e]);
+            }
     }
 
     [Theory]
