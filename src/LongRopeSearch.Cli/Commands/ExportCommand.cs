@@ -67,10 +67,17 @@ internal static class ExportCommand
         int? target = a.Target is null ? null : LengthText.Parse(a.Target, "--target", job.OriginalLength);
 
         ConsoleProgress? bar = null;
+        double unit = 1;
         var progress = new InlineProgress<GgufWriteProgress>(p =>
         {
-            bar ??= new ConsoleProgress(error, "gguf", p.BytesTotal / 1048576.0, "MiB");
-            bar.Report(p.BytesDone / 1048576.0, string.Create(CultureInfo.InvariantCulture, $"tensor {p.TensorsDone}/{p.TensorsTotal}"));
+            if (bar is null)
+            {
+                // MiB for real models, KiB for the small ones (so the figures are not all 0).
+                var (size, name) = p.BytesTotal >= 64L << 20 ? (1048576.0, "MiB") : (1024.0, "KiB");
+                unit = size;
+                bar = new ConsoleProgress(error, "gguf", p.BytesTotal / unit, name);
+            }
+            bar.Report(p.BytesDone / unit, string.Create(CultureInfo.InvariantCulture, $"tensor {p.TensorsDone}/{p.TensorsTotal}"));
         });
         var request = new ExportRequest
         {

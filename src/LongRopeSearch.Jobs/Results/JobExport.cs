@@ -224,7 +224,7 @@ public sealed class JobExport : IDisposable
             var lost = new List<string>();
             if (set.NHat != 0) lost.Add(string.Create(CultureInfo.InvariantCulture, $"n̂ = {set.NHat}"));
             if (set.AttentionFactor != 1.0) lost.Add(string.Create(CultureInfo.InvariantCulture, $"attention factor {set.AttentionFactor:0.######}"));
-            if (lost.Count > 0) _warnings.Add($"{name}_factor.csv holds λ only: {string.Join(" and ", lost)} are kept in the json export");
+            if (lost.Count > 0) _warnings.Add($"{name}_factor.csv holds λ only: {string.Join(" and ", lost)} {(lost.Count == 1 ? "is" : "are")} kept in the json export");
         }
         _writes.Add((written, _) => written.AddRange(LongRopeCsvExport.Write(Directory, Stack.Long, Stack.Short)));
     }
@@ -309,7 +309,17 @@ public sealed class JobExport : IDisposable
             TokenizerFrom = request.TokenizerFrom,
             Progress = request.GgufProgress,
         };
-        var (metadata, tensors, warnings) = GgufExport.Build(_model, rope, options);
+        (GgufMetadata, IReadOnlyList<GgufTensorEntry>, IReadOnlyList<string>) built;
+        try
+        {
+            built = GgufExport.Build(_model, rope, options);
+        }
+        catch (InputException e) when (request.TokenizerFrom is null && !_model.IsByteLevel)
+        {
+            // The exporter writes only byte vocabularies itself: name the option and the way around it.
+            throw new InputException(e.Origin, e.Field, e.Expected + " with --tokenizer-from FILE.gguf; or leave gguf out: --format hf,csv,json", e.Found, e);
+        }
+        var (metadata, tensors, warnings) = built;
         _warnings.AddRange(warnings);
         var path = GgufPath!;
         _writes.Add((written, ct) =>

@@ -166,7 +166,7 @@ public sealed class JobResults
         if (BestFactorFiles.DeployableOf(Best, bestFile) is { } file)
         {
             var d = Load(file);
-            deployable = new ExportedSet(d.Factors, file.Path, d.SearchPpl, ValidationPplOf(table, d.Factors, best.Factors));
+            deployable = d.Factors.Equals(best.Factors) ? bestSet : new ExportedSet(d.Factors, file.Path, d.SearchPpl, ValidationPplOf(table, d.Factors, best.Factors));
         }
         else if (best.Factors.NHat == 0) deployable = bestSet;
         else if (CheckpointDeployable(bestFile) is { } e)
