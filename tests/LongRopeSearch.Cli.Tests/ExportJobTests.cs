@@ -170,6 +170,36 @@ public class ExportJobTests
         Assert.Equal((double)JsonNode.Parse(File.ReadAllText(evalJson))!["ppl"]!, none.AtL0ValidationPpl!.Value, 1e-12);
     }
 
+    [Fact]
+    public void A_job_without_deployable_files_or_validation_json_takes_both_from_its_checkpoint()
+    {
+        // A job directory as a version before deployable files left it, and without validation.json.
+        var job = SearchedJob.Value;
+        var copy = job.Scratch("old-job");
+        CopyDirectory(job.Dir.Root, copy);
+        var dir = new JobDirectory(copy);
+        foreach (var f in Directory.GetFiles(dir.BestDir, "*.deployable.json")) File.Delete(f);
+        File.Delete(dir.Validation);
+
+        var to = job.Scratch("old-export");
+        var (exit, stdout, stderr) = TestJob.Cli("export", "--out", copy, "--format", "hf,json", "--to", to);
+        Assert.True(exit == 0, stderr);
+        var deployable = FactorFile.Load(job.Best(FactorKind.Long, deployable: true), 8);
+        Assert.Equal(deployable, FactorFile.Load(Path.Combine(to, "longrope-256.json"), 8));
+        if (!deployable.Equals(FactorFile.Load(job.Best(FactorKind.Long), 8)))
+            Assert.Contains("set from " + dir.State, stdout, StringComparison.Ordinal);
+        Assert.Contains($"warning: {dir.Validation} is missing: the validation tables are taken from the checkpoint {dir.State}", stderr, StringComparison.Ordinal);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(to, "longrope-256.json")))!;
+        Assert.Equal("target 256", (string)json["validation"]!["stage"]!);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
     /// <summary>The shared job's search run in-process and stopped (as Ctrl-C would) right after its <paramref name="evaluations"/>-th evaluation.</summary>
     private static JobSpec StoppedJob(TempDir tmp, long evaluations)
     {
