@@ -59,7 +59,7 @@ public static class BestFactorFiles
         if (longs.Count == 0)
             throw new InputException(System.IO.Path.Combine(jobDir, "best"), "",
                 "a best factor file best/long-<L>.json (written when a search finishes a target)",
-                $"none; check the job with `longrope status --out {jobDir}`, or export the running target with --best-so-far");
+                $"none; check the job with `longrope status --out {jobDir}` (a running target can be exported with `longrope export --best-so-far`)");
         if (target is null) return longs[^1];
         return longs.FirstOrDefault(f => f.Length == target)
             ?? throw new InputException("--target", "",
