@@ -29,7 +29,10 @@ internal sealed class TestJob : IDisposable
 
     private readonly TempDir _tmp = new();
 
-    public TestJob(FactorSet? long256 = null, bool withShort = true, bool withBest = true, bool emptyTargets = false)
+    /// <param name="long256">The best overall of target 256 (default <see cref="Long256"/>).</param>
+    /// <param name="deployable256">Its best deployable set, written as best/long-256.deployable.json (none by default:
+    /// a best with n̂ = 0 is its own deployable set).</param>
+    public TestJob(FactorSet? long256 = null, bool withShort = true, bool withBest = true, bool emptyTargets = false, FactorSet? deployable256 = null)
     {
         Dir = new JobDirectory(_tmp.File("job"));
         Directory.CreateDirectory(Dir.BestDir);
@@ -53,12 +56,13 @@ internal sealed class TestJob : IDisposable
         {
             Best(FactorKind.Long, 128, Long128);
             Best(FactorKind.Long, 256, long256 ?? Long256);
+            if (deployable256 is not null) Best(FactorKind.Long, 256, deployable256, deployable: true, ppl: 110.0);
             if (withShort) Best(FactorKind.Short, 64, Short64);
         }
         new ValidationFile("test-job",
         [
             Table("target 128", FactorKind.Long, 128, Long128),
-            Table("target 256", FactorKind.Long, 256, long256 ?? Long256),
+            Table("target 256", FactorKind.Long, 256, long256 ?? Long256, deployable256),
             Table("short 64", FactorKind.Short, 64, Short64),
         ]).Write(Dir.Validation);
         new HistoryLog(Dir.History).Append(
@@ -72,18 +76,24 @@ internal sealed class TestJob : IDisposable
     public string Space { get; }
     public string File(string name) => _tmp.File(name);
 
-    private void Best(FactorKind kind, int length, FactorSet factors) =>
-        FactorFile.SaveJson(Dir.BestFile(kind, length), factors, new Dictionary<string, object?>
+    private void Best(FactorKind kind, int length, FactorSet factors, bool deployable = false, double ppl = 100.0) =>
+        FactorFile.SaveJson(Dir.BestFile(kind, length, deployable), factors, new Dictionary<string, object?>
         {
             ["stage"] = kind.Text(), ["target_length"] = length, ["original_length"] = L0, ["scale"] = (double)length / L0,
-            ["search_ppl"] = 100.0, ["job_id"] = "test-job",
+            ["search_ppl"] = ppl, ["job_id"] = "test-job",
         });
 
-    private static ValidationTable Table(string stage, FactorKind kind, int length, FactorSet searched) => new(stage, kind, length, 2, 4,
-    [
-        new ValidationRow("longrope (searched)", searched.Lambda.ToArray(), searched.NHat, searched.AttentionFactor, 4.0, Math.Exp(4.0), 4.25, Math.Exp(4.25), [4.2, 4.3]),
-        new ValidationRow("none", Enumerable.Repeat(1.0, 8).ToArray(), 0, 1.0, 4.5, Math.Exp(4.5), 4.75, Math.Exp(4.75), [4.7, 4.8]),
-    ]);
+    private static ValidationTable Table(string stage, FactorKind kind, int length, FactorSet searched, FactorSet? deployable = null)
+    {
+        var rows = new List<ValidationRow>
+        {
+            new(ValidationRow.SearchedMethod, searched.Lambda.ToArray(), searched.NHat, searched.AttentionFactor, 4.0, Math.Exp(4.0), 4.25, Math.Exp(4.25), [4.2, 4.3], 3.0, Math.Exp(3.0)),
+        };
+        if (deployable is not null)
+            rows.Add(new(ValidationRow.DeployableMethod, deployable.Lambda.ToArray(), 0, deployable.AttentionFactor, 4.1, Math.Exp(4.1), 4.5, Math.Exp(4.5), [4.4, 4.6], 3.1, Math.Exp(3.1)));
+        rows.Add(new("none", Enumerable.Repeat(1.0, 8).ToArray(), 0, 1.0, 4.5, Math.Exp(4.5), 4.75, Math.Exp(4.75), [4.7, 4.8], 2.9, Math.Exp(2.9)));
+        return new ValidationTable(stage, kind, length, 2, 4, rows, L0);
+    }
 
     private static HistoryRow Row(string stage, int length, int generation, double ppl, bool abandoned = false) => new()
     {
@@ -112,7 +122,7 @@ public class ExportCommandTests
         using var job = new TestJob();
         var (exit, stdout, stderr) = TestJob.Cli("export", "--out", job.Dir.Root);
         Assert.True(exit == 0, stderr);
-        foreach (var name in new[] { "config.json", "long_factor.csv", "short_factor.csv", "longrope-256.json" })
+        foreach (var name in new[] { "config.json", "long_factor.csv", "short_factor.csv", "longrope-256.json", "longrope-256.gguf" })
         {
             var path = Path.Combine(job.Dir.Exports, name);
             Assert.True(File.Exists(path), name);
@@ -160,13 +170,14 @@ public class ExportCommandTests
     }
 
     [Fact]
-    public void NHat_is_refused_for_hf_unless_allowed()
+    public void Without_a_deployable_set_the_stack_forms_are_refused_unless_hf_may_drop_nhat()
     {
         using var job = new TestJob(long256: TestJob.Long256.With(nHat: 8));
         var to = job.File("hf");
         var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "all", "--to", to);
         Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Contains("n_hat", stderr, StringComparison.Ordinal);
+        Assert.Contains("target 256", stderr, StringComparison.Ordinal);
+        Assert.Contains("n̂ = 0", stderr, StringComparison.Ordinal);
         Assert.Contains("--allow-nhat", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(to)); // nothing half-written
 
@@ -174,6 +185,88 @@ public class ExportCommandTests
         Assert.True(exit == 0, stderr);
         Assert.Contains("n̂ = 8", stderr, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(to, "config.json")));
+
+        // json and csv keep n̂: they take the best overall, saying there is no deployable set.
+        (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", job.File("json"));
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("no deployable factor set", stderr, StringComparison.Ordinal);
+        Assert.Equal(8, FactorFile.Load(Path.Combine(job.File("json"), "longrope-256.json"), 8).NHat);
+    }
+
+    [Fact]
+    public void The_deployable_set_is_exported_by_default_with_its_cost()
+    {
+        var best = TestJob.Long256.With(nHat: 8);
+        var deployable = TestJob.Long256.With(lambda: [1.0, 1.3, 1.9, 2.6, 3.2, 3.7, 4.1, 4.4]);
+        using var job = new TestJob(long256: best, deployable256: deployable);
+        var to = job.File("all");
+        var (exit, stdout, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--to", to);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("best deployable (n̂ = 0) set from " + job.Dir.BestFile(FactorKind.Long, 256, deployable: true), stdout, StringComparison.Ordinal);
+        // Search ppl 110 (deployable file) against 100 (best file): +10%; validation e^4.5 against e^4.25: +28.40%.
+        Assert.Contains("search ppl 110.0000 against 100.0000 for the best overall, +10.00%", stdout, StringComparison.Ordinal);
+        Assert.Contains("+28.40%", stdout, StringComparison.Ordinal);
+
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(to, "config.json")))!;
+        Assert.Equal(deployable.Lambda, config["rope_scaling"]!["long_factor"]!.AsArray().Select(x => (double)x!).ToArray());
+        var provenance = config["longrope_search"]!;
+        Assert.Equal("final", (string)provenance["status"]!);
+        Assert.Equal(8, (int)provenance["long"]!["best_overall"]!["n_hat"]!);
+        Assert.Equal(0.1, (double)provenance["long"]!["search_ppl_increase"]!, 12);
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(to, "longrope-256.json")))!;
+        Assert.Equal(deployable, FactorFile.Load(Path.Combine(to, "longrope-256.json"), 8));
+        Assert.Equal(best.Lambda, json["provenance"]!["long"]!["best_overall"]!["factors"]!.AsArray().Select(x => (double)x!).ToArray());
+        Assert.Equal(deployable.Lambda, FactorFile.Load(Path.Combine(to, "long_factor.csv"), 8).Lambda);
+    }
+
+    [Fact]
+    public void Asking_for_the_nhat_set_in_a_stack_export_is_refused_with_the_deployable_alternative()
+    {
+        var best = TestJob.Long256.With(nHat: 8);
+        var deployable = TestJob.Long256.With(lambda: [1.0, 1.3, 1.9, 2.6, 3.2, 3.7, 4.1, 4.4]);
+        using var job = new TestJob(long256: best, deployable256: deployable);
+        foreach (var format in new[] { "hf", "gguf", "all" })
+        {
+            var to = job.File("x-" + format);
+            var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", format, "--set", "best", "--to", to);
+            Assert.Equal(ExitCodes.BadInput, exit);
+            var first = stderr.Split('\n')[0];
+            Assert.StartsWith("error: --set: ", first, StringComparison.Ordinal);
+            Assert.Contains("n̂ = 8", first, StringComparison.Ordinal);
+            Assert.Contains("--set deployable", first, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(to));
+        }
+        // The json export takes it.
+        var (ok, _, err) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json,csv", "--set", "best", "--to", job.File("j"));
+        Assert.True(ok == 0, err);
+        Assert.Equal(best, FactorFile.Load(Path.Combine(job.File("j"), "longrope-256.json"), 8));
+    }
+
+    [Fact]
+    public void A_missing_validation_file_is_said()
+    {
+        using var job = new TestJob();
+        File.Delete(job.Dir.Validation);
+        var to = job.File("json");
+        var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "json", "--to", to);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"warning: {job.Dir.Validation} is missing", stderr, StringComparison.Ordinal);
+        Assert.Contains("\"validation\" is null", stderr, StringComparison.Ordinal);
+        Assert.Null(JsonNode.Parse(File.ReadAllText(Path.Combine(to, "longrope-256.json")))!["validation"]);
+    }
+
+    [Fact]
+    public void To_an_existing_file_names_the_option()
+    {
+        using var job = new TestJob();
+        var file = job.File("taken");
+        File.WriteAllText(file, "x");
+        var (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "hf", "--to", file);
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.StartsWith("error: --to: ", stderr, StringComparison.Ordinal);
+        Assert.Contains(file, stderr, StringComparison.Ordinal);
+        Assert.Equal("x", File.ReadAllText(file));
     }
 
     [Fact]
@@ -206,9 +299,9 @@ public class ExportCommandTests
         Assert.Contains("job.json", stderr, StringComparison.Ordinal);
 
         using var job = new TestJob();
-        (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "gguf", "--to", job.File("x"));
+        (exit, _, stderr) = TestJob.Cli("export", "--out", job.Dir.Root, "--format", "onnx", "--to", job.File("x"));
         Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Contains("hf, csv, json, all", stderr, StringComparison.Ordinal);
+        Assert.Contains("hf, csv, json, gguf, all", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

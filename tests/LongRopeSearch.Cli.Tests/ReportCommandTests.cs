@@ -106,4 +106,29 @@ public class ReportCommandTests
         Assert.Equal(["longrope L=256", "none", "pi s=4", "ntk s=4", "yarn s=4", "llama3 s=4", "dynamic-ntk s=4"], methods.Select(m => m.Name).ToArray());
         Assert.Equal([true, false, false, false, false, false, false], methods.Select(m => m.Searched).ToArray());
     }
+
+    [Fact]
+    public void A_missing_history_is_said_on_the_terminal_and_in_the_page()
+    {
+        using var job = new TestJob();
+        File.Delete(job.Dir.History);
+        var (exit, _, stderr) = TestJob.Cli("report", "--out", job.Dir.Root, "--lengths", "1x", "--threads", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"warning: {job.Dir.History} is missing", stderr, StringComparison.Ordinal);
+        var html = File.ReadAllText(job.Dir.Report);
+        var progress = html[html.IndexOf("<section id=\"progress\">", StringComparison.Ordinal)..];
+        Assert.Contains($"{job.Dir.History} is missing", progress, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_deployable_set_of_a_target_is_swept_beside_its_best()
+    {
+        var deployable = TestJob.Long256.With(lambda: [1.0, 1.3, 1.9, 2.6, 3.2, 3.7, 4.1, 4.4]);
+        using var job = new TestJob(long256: TestJob.Long256.With(nHat: 8), deployable256: deployable);
+        var (exit, _, stderr) = TestJob.Cli("report", "--out", job.Dir.Root, "--lengths", "1x", "--threads", "2");
+        Assert.True(exit == 0, stderr);
+        var html = File.ReadAllText(job.Dir.Report);
+        Assert.Contains("data-series=\"longrope L=256 deployable n̂=0\"", html, StringComparison.Ordinal);
+        Assert.Contains("longrope (searched, deployable n̂=0)", html, StringComparison.Ordinal); // its validation row
+    }
 }

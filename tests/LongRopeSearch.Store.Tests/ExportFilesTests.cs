@@ -79,10 +79,14 @@ public class ExportFilesTests
     {
         using var dir = new TempDir();
         var best = Directory.CreateDirectory(dir.File("best")).FullName;
-        foreach (var name in new[] { "long-256.json", "long-128.json", "short-64.json", "notes.json", "long-x.json" })
+        foreach (var name in new[] { "long-256.json", "long-256.deployable.json", "long-128.json", "short-64.json", "short-64.deployable.json", "notes.json", "long-x.json", "long-128.other.json" })
             File.WriteAllText(Path.Combine(best, name), "{}");
         var files = BestFactorFiles.List(best);
-        Assert.Equal([(FactorKind.Long, 128), (FactorKind.Long, 256), (FactorKind.Short, 64)], files.Select(f => (f.Kind, f.Length)).ToArray());
+        Assert.Equal([(FactorKind.Long, 128, false), (FactorKind.Long, 256, false), (FactorKind.Long, 256, true), (FactorKind.Short, 64, false), (FactorKind.Short, 64, true)],
+            files.Select(f => (f.Kind, f.Length, f.Deployable)).ToArray());
+        Assert.Equal(Path.Combine(best, "long-256.deployable.json"), BestFactorFiles.DeployableOf(files, files[1])!.Path);
+        Assert.Null(BestFactorFiles.DeployableOf(files, files[0]));
+        Assert.Equal("short-64.deployable.json", BestFactorFiles.FileName(FactorKind.Short, 64, deployable: true));
         Assert.Equal(256, BestFactorFiles.SelectLong(files, null, dir.PathName).Length);
         Assert.Equal(128, BestFactorFiles.SelectLong(files, 128, dir.PathName).Length);
         Assert.Equal(64, BestFactorFiles.SelectShort(files)!.Length);

@@ -180,4 +180,36 @@ public class ReportHtmlTests
         int end = html.IndexOf("</section>", start, StringComparison.Ordinal);
         return html[start..end];
     }
+
+    [Fact]
+    public void Validation_tables_show_the_deployable_row_and_the_L0_column()
+    {
+        var data = Data() with
+        {
+            Validation =
+            [
+                new ValidationTable("target 256", FactorKind.Long, 256, 2, 4,
+                [
+                    new ValidationRow(ValidationRow.SearchedMethod, [1.0, 2.5, 4.0], 12, 1.1547, Math.Log(12.3456), 12.3456, Math.Log(13.5791), 13.5791, [2.6, 2.62], Math.Log(9.8765), 9.8765),
+                    new ValidationRow(ValidationRow.DeployableMethod, [1.0, 2.5, 4.5], 0, 1.1547, Math.Log(12.5), 12.5, Math.Log(13.75), 13.75, [2.6, 2.63], Math.Log(9.5), 9.5),
+                    new ValidationRow("none", [1.0, 1.0, 1.0], 0, 1.0, Math.Log(40.0), 40.0, Math.Log(41.0), 41.0, [3.7, 3.72], Math.Log(8.25), 8.25),
+                ], OriginalLength: 64),
+            ],
+        };
+        var html = HtmlReport.Render(data);
+        Assert.Contains("validation ppl at L0 = 64", html, StringComparison.Ordinal);
+        Assert.Contains("longrope (searched, deployable n̂=0)", html, StringComparison.Ordinal);
+        Assert.Contains("9.8765", html, StringComparison.Ordinal);
+        Assert.Contains("8.2500", html, StringComparison.Ordinal);
+        // Tables written before the column existed render without it.
+        Assert.DoesNotContain("at L0", HtmlReport.Render(Data()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_history_is_said_in_the_page_not_left_blank()
+    {
+        var html = HtmlReport.Render(Data() with { History = HistoryDigest.Empty, HistoryProblem = "/j/history.parquet is missing, so the search-progress chart is left out" });
+        Assert.Contains("/j/history.parquet is missing", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("has no evaluations yet", html, StringComparison.Ordinal);
+    }
 }

@@ -4,6 +4,7 @@ using LongRopeSearch.Cli.Terminal;
 using LongRopeSearch.Core;
 using LongRopeSearch.Engine;
 using LongRopeSearch.Jobs;
+using LongRopeSearch.Rope;
 using LongRopeSearch.Store.Exports;
 using LongRopeSearch.Store;
 using LongRopeSearch.Store.Reports;
@@ -36,14 +37,22 @@ internal static class ReportCommand
         var paths = new JobDirectory(context.Store.Location);
         int l0 = job.OriginalLength;
         int maxTarget = BestFactorFiles.SelectLong(job.Best, null, context.Store.Location).Length; // no best file yet: a clear error
-        var longs = job.Best.Where(f => f.Kind == FactorKind.Long).ToList();
+        var longs = job.Best.Where(f => f.Kind == FactorKind.Long && !f.Deployable).ToList();
         var shortFile = BestFactorFiles.SelectShort(job.Best);
         var lengths = lengthsText is null
             ? ReportSweep.DefaultLengths(l0, maxTarget)
             : CommonOptions.ParseLengths(lengthsText, "--lengths", l0).Distinct().Order().ToList();
 
-        var searched = longs.Select(f => (Name: string.Create(CultureInfo.InvariantCulture, $"longrope L={f.Length}"), Factors: job.Load(f))).ToList();
-        if (shortFile is not null) searched.Add((string.Create(CultureInfo.InvariantCulture, $"longrope short L={shortFile.Length}"), job.Load(shortFile)));
+        var searched = new List<(string Name, FactorSet Factors)>();
+        foreach (var f in longs)
+        {
+            var best = job.Load(f).Factors;
+            searched.Add((string.Create(CultureInfo.InvariantCulture, $"longrope L={f.Length}"), best));
+            // The set the stack exports take by default, when it is not the best overall (n̂ > 0).
+            if (BestFactorFiles.DeployableOf(job.Best, f) is { } d && job.Load(d).Factors is var deployable && !deployable.Equals(best))
+                searched.Add((string.Create(CultureInfo.InvariantCulture, $"longrope L={f.Length} deployable n̂=0"), deployable));
+        }
+        if (shortFile is not null) searched.Add((string.Create(CultureInfo.InvariantCulture, $"longrope short L={shortFile.Length}"), job.Load(shortFile).Factors));
         var methods = ReportSweep.Methods(searched, context.Geometry, (double)maxTarget / l0);
         int samples = SweepSamples(job);
 
@@ -73,7 +82,15 @@ internal static class ReportCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sweep: {methods.Count} factor sets × {lengths.Count} lengths on {samples} validation samples: {sweep.Evaluated} evaluated, {sweep.Cached} from {cache.Path}"));
 
-        var history = HistoryDigest.From(context.Store.ReadHistory());
+        var historyPath = context.Store.NameOf(JobArtifact.History);
+        string? historyProblem = null;
+        var rows = context.Store.ReadHistory();
+        if (rows.Count == 0 && !File.Exists(historyPath))
+        {
+            historyProblem = $"{historyPath} is missing, so the search-progress chart is left out (the history of evaluations is written there once per generation; a resumed job rebuilds it from its checkpoint)";
+            error.WriteLine($"warning: {historyProblem}");
+        }
+        var history = HistoryDigest.From(rows);
         var data = new ReportData
         {
             JobId = context.Id,
@@ -85,6 +102,7 @@ internal static class ReportCommand
             SweepSamples = samples,
             ValidationPath = context.Spec.Validation,
             History = history,
+            HistoryProblem = historyProblem,
             Sweep = sweep.Series,
             Factors = methods.Select(m => new FactorCurve(m.Name, m.Searched, m.Factors.Lambda)).ToList(),
             Validation = job.Validation,

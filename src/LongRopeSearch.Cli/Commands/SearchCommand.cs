@@ -115,12 +115,15 @@ internal static class SearchCommand
 
     internal static Table Widget(ValidationTable t)
     {
-        var table = new Table().AddColumns("method", "λ min..median..max", "n̂", "attn", "search ppl", "validation ppl");
+        // "ppl at L0": each row's factors on L0-token validation samples, what vLLM/llama.cpp users see on short prompts.
+        var l0 = t.OriginalLength is { } o ? "ppl at L0=" + o.ToString(CultureInfo.InvariantCulture) : "ppl at L0";
+        var table = new Table().AddColumns("method", "λ min..median..max", "n̂", "attn", "search ppl", "validation ppl", l0);
         foreach (var r in t.Rows)
         {
             table.AddRow(Markup.Escape(r.Method), FactorSet.LambdaRange(r.Lambda, ".."),
                 r.NHat.ToString(CultureInfo.InvariantCulture), r.AttentionFactor.ToString("0.####", CultureInfo.InvariantCulture),
-                r.SearchPpl.ToString("0.####", CultureInfo.InvariantCulture), r.ValidationPpl.ToString("0.####", CultureInfo.InvariantCulture));
+                r.SearchPpl.ToString("0.####", CultureInfo.InvariantCulture), r.ValidationPpl.ToString("0.####", CultureInfo.InvariantCulture),
+                r.AtL0ValidationPpl?.ToString("0.####", CultureInfo.InvariantCulture) ?? "–");
         }
         return table;
     }

@@ -235,20 +235,9 @@ public sealed class JobRunner
 
     private void WriteBest(StageResult result)
     {
-        var kind = result.Stage.ToFactorKind();
-        Store.SaveBest(kind, result.Stage.Length, result.Best.Candidate.Factors, new Dictionary<string, object?>
-        {
-            ["stage"] = kind.Text(),
-            ["target_length"] = result.Stage.Length,
-            ["original_length"] = _job.OriginalLength,
-            ["scale"] = result.Stage.Scale,
-            ["search_mean_nll"] = result.Best.Score.MeanNll,
-            ["search_ppl"] = result.Best.Score.Perplexity,
-            ["candidate_id"] = result.Best.Candidate.Id,
-            ["origin"] = result.Best.Candidate.Origin,
-            ["job_id"] = _job.Id,
-        });
-        _log.LogInformation("{Stage}: best ppl {Ppl:F4} ({Origin} #{Id}), written to {Location}", result.Stage.Name, result.Best.Score.Perplexity, result.Best.Candidate.Origin, result.Best.Candidate.Id, Store.NameOf(JobArtifact.Best));
+        var (best, deployable) = StageBestFiles.Write(Store, _job, result);
+        _log.LogInformation("{Stage}: best ppl {Ppl:F4} ({Origin} #{Id}), best deployable (n̂ = 0) ppl {Deployable}, written to {Location}", result.Stage.Name, best,
+            result.Best.Candidate.Origin, result.Best.Candidate.Id, deployable?.ToString("F4", CultureInfo.InvariantCulture) ?? "none", Store.NameOf(JobArtifact.Best));
     }
 
     /// <summary>Validates every finished stage that has no table yet (also after a resume that was killed mid-validation).</summary>
@@ -257,8 +246,7 @@ public sealed class JobRunner
         foreach (var done in search.Completed)
         {
             if (state.Validations.Any(v => v.Stage == done.Stage.Name)) continue;
-            var kind = done.Stage.ToFactorKind();
-            if (!Store.ListBest().Any(b => b.Kind == kind && b.Length == done.Stage.Length)) WriteBest(done);
+            if (!StageBestFiles.AreWritten(Store, done)) WriteBest(done);
             var clock = Stopwatch.StartNew();
             var table = validator.Validate(done, ct);
             state.Validations.Add(table);

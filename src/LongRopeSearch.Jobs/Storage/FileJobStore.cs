@@ -59,14 +59,14 @@ public sealed class FileJobStore(string directory) : IJobStore
 
     public IReadOnlyList<BestFactorFile> ListBest() => BestFactorFiles.List(Paths.BestDir);
 
-    public (FactorSet Factors, int? OriginalLength) LoadBest(BestFactorFile best, int pairs)
+    public StoredBest LoadBest(BestFactorFile best, int pairs)
     {
         ArgumentNullException.ThrowIfNull(best);
-        return (FactorFile.Load(best.Path, pairs), BestFactorFiles.OriginalLength(best.Path));
+        return BestFactorFiles.Load(best.Path, pairs);
     }
 
-    public void SaveBest(FactorKind kind, int length, FactorSet factors, IReadOnlyDictionary<string, object?> fields) =>
-        FactorFile.SaveJson(Paths.BestFile(kind, length), factors, fields.ToDictionary());
+    public void SaveBest(FactorKind kind, int length, FactorSet factors, IReadOnlyDictionary<string, object?> fields, bool deployable = false) =>
+        FactorFile.SaveJson(Paths.BestFile(kind, length, deployable), factors, fields.ToDictionary());
 
     public ValidationFile? LoadValidation() => ValidationFile.Read(Paths.Validation);
 

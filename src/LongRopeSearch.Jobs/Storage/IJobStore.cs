@@ -38,14 +38,17 @@ public interface IJobStore
     JobStatus? LoadStatus();
     void SaveStatus(JobStatus status);
 
-    /// <summary>The best factor sets of the finished stages: long ones by length, then short ones.</summary>
+    /// <summary>The best factor sets of the finished stages (and their deployable twins): long ones by length, then short ones.</summary>
     IReadOnlyList<BestFactorFile> ListBest();
 
-    /// <summary>A best factor set with <paramref name="pairs"/> λ, and the trained context L0 it records (null when it records none).</summary>
-    (FactorSet Factors, int? OriginalLength) LoadBest(BestFactorFile best, int pairs);
+    /// <summary>A best factor set with <paramref name="pairs"/> λ, with the trained context L0 and search ppl it records (null when it records none).</summary>
+    StoredBest LoadBest(BestFactorFile best, int pairs);
 
-    /// <summary>Stores a stage's best factor set with the fields that describe it (stage, lengths, scores, origin).</summary>
-    void SaveBest(FactorKind kind, int length, FactorSet factors, IReadOnlyDictionary<string, object?> fields);
+    /// <summary>
+    /// Stores a stage's best factor set with the fields that describe it (stage, lengths, scores, origin);
+    /// <paramref name="deployable"/>: the stage's best set with n̂ = 0, kept beside the best overall.
+    /// </summary>
+    void SaveBest(FactorKind kind, int length, FactorSet factors, IReadOnlyDictionary<string, object?> fields, bool deployable = false);
 
     ValidationFile? LoadValidation();
     void SaveValidation(ValidationFile validation);

@@ -8,7 +8,7 @@ namespace LongRopeSearch.Jobs;
 /// The files of one job's directory:
 /// job.json (the spec, inputs relative to the directory) · state.json (the checkpoint, rewritten atomically after
 /// every evaluation) · status.json (what the last run said, for `status`) · history.parquet (every evaluation) ·
-/// best/&lt;kind&gt;-&lt;L&gt;.json (factor files) · validation.json (best vs classic methods on unseen samples) ·
+/// best/&lt;kind&gt;-&lt;L&gt;.json and best/&lt;kind&gt;-&lt;L&gt;.deployable.json (factor files) · validation.json (best vs classic methods on unseen samples) ·
 /// sweep.json and report.html (`report`) · exports/ · job.lock and job.owner (who runs the job, see <see cref="JobLock"/>).
 /// </summary>
 public sealed partial class JobDirectory(string root)
@@ -24,8 +24,8 @@ public sealed partial class JobDirectory(string root)
     public string BestDir => Path.Combine(Root, "best");
     public string Exports => Path.Combine(Root, "exports");
 
-    /// <summary>best/long-2048.json or best/short-512.json.</summary>
-    public string BestFile(FactorKind kind, int length) => Path.Combine(BestDir, BestFactorFiles.FileName(kind, length));
+    /// <summary>best/long-2048.json or best/short-512.json; with <paramref name="deployable"/>, best/long-2048.deployable.json.</summary>
+    public string BestFile(FactorKind kind, int length, bool deployable = false) => Path.Combine(BestDir, BestFactorFiles.FileName(kind, length, deployable));
 
     /// <summary>
     /// Deletes the temporary files of atomic writes that never finished (AtomicFile's ".&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp",

@@ -42,16 +42,21 @@ public sealed record JsonExportInput
 
     /// <summary>The seed the search ran with.</summary>
     public ulong? Seed { get; init; }
+
+    /// <summary>Which set of each stage was taken, what it costs, whether the search had finished; and the switch point.</summary>
+    public ExportProvenance? Provenance { get; init; }
 }
 
 /// <summary>
-/// longrope-&lt;L&gt;.json: a self-describing record of one searched target. Its top level is a factor file of the long
-/// set ("factors", "n_hat", "attention_factor"), so FactorFile.Load and `eval --factors` read it directly; the short
-/// set, the model, the validation table and the search settings sit beside it.
+/// longrope-&lt;L&gt;.json: a self-describing record of one searched target. Its top level is a factor file of the exported
+/// long set ("factors", "n_hat", "attention_factor"), so FactorFile.Load and `eval --factors` read it directly; the
+/// short set, the status ("final" or best so far), the switch point the stack exports use, the provenance (which set
+/// of each stage, and the best overall beside a deployable one with what it costs), the model, the validation tables
+/// and the search settings sit beside it.
 /// </summary>
 public static class LongRopeJsonExport
 {
-    public const string Format = "longrope-search/export-1";
+    public const string Format = "longrope-search/export-2";
 
     /// <summary>config.json fields worth keeping next to factors: what fixes the rotary geometry and the architecture.</summary>
     private static readonly string[] ConfigSummaryFields =
@@ -74,6 +79,8 @@ public static class LongRopeJsonExport
             ["target_length"] = input.TargetLength,
             ["original_length"] = input.OriginalLength,
             ["scale"] = (double)input.TargetLength / input.OriginalLength,
+            ["status"] = input.Provenance?.Status,
+            ["switch_length"] = input.Provenance?.SwitchLength,
             ["long"] = FactorObject(input.Long, input.TargetLength, input.LongSource),
             ["short"] = input.Short is null ? null : FactorObject(input.Short, input.ShortLength, input.ShortSource),
             ["model"] = new JsonObject
@@ -81,6 +88,7 @@ public static class LongRopeJsonExport
                 ["path"] = input.ModelPath,
                 ["config"] = Summary(input.ModelConfig),
             },
+            ["provenance"] = input.Provenance?.ToJson(),
             ["validation"] = input.Validation is null ? null : TableObject(input.Validation),
             ["short_validation"] = input.ShortValidation is null ? null : TableObject(input.ShortValidation),
             ["search"] = new JsonObject

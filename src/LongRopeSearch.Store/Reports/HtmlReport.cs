@@ -26,7 +26,7 @@ public static class HtmlReport
         AppendSummary(sb, data);
 
         sb.Append("<section id=\"sweep\">\n<h2>Perplexity against length</h2>\n");
-        sb.Append(Inv($"<p class=\"note\">Each factor set scored on the first {data.SweepSamples} validation documents at every length shown (L0 = {data.OriginalLength}); solid lines are the searched factors, dashed lines the classic methods at the largest target's scale. An inference stack using the hf export applies the short factors up to L0 and the long ones beyond.</p>\n"));
+        sb.Append(Inv($"<p class=\"note\">Each factor set scored on the first {data.SweepSamples} validation documents at every length shown (L0 = {data.OriginalLength}); solid lines are the searched factors, dashed lines the classic methods at the largest target's scale. An inference stack using the hf or gguf export applies the short factors up to the length they were searched at (L0 without short factors) and the long ones beyond; vLLM and llama.cpp with a long context run the long factors at every length.</p>\n"));
         if (data.Sweep.Count > 0 && data.Sweep.Any(s => s.Points.Count > 0))
         {
             sb.Append("<figure>").Append(SvgLineChart.Render(ReportCharts.Sweep(data, colors))).Append("</figure>\n");
@@ -37,7 +37,8 @@ public static class HtmlReport
 
         sb.Append("<section id=\"progress\">\n<h2>Search progress</h2>\n");
         sb.Append("<p class=\"note\">Solid: each stage's best perplexity so far (the best of its population); dashed: the best candidate scored in that generation. Abandoned candidates (stopped early, ppl over part of the samples) are left out.</p>\n");
-        if (data.History.Generations.Count > 0)
+        if (data.HistoryProblem is { } problem) sb.Append("<p class=\"empty\">").Append(E(problem)).Append("</p>\n");
+        else if (data.History.Generations.Count > 0)
             sb.Append("<figure>").Append(SvgLineChart.Render(ReportCharts.Generations(data))).Append("</figure>\n");
         else sb.Append("<p class=\"empty\">history.parquet has no evaluations yet.</p>\n");
         sb.Append("</section>\n");
@@ -111,7 +112,10 @@ public static class HtmlReport
     private static void AppendValidation(StringBuilder sb, ValidationTable t)
     {
         sb.Append(Inv($"<h3>{E(t.Stage)} <span class=\"meta\">({t.Kind.Text()}, {t.Length} tokens; {t.SearchSamples} search / {t.ValidationSamples} validation samples)</span></h3>\n"));
-        sb.Append("<table class=\"num\">\n<thead><tr><th>method</th><th>λ min · median · max</th><th>n̂</th><th>attention factor</th><th>search ppl</th><th>validation ppl</th></tr></thead>\n<tbody>\n");
+        bool atL0 = t.Rows.Any(r => r.AtL0ValidationPpl is not null);
+        sb.Append("<table class=\"num\">\n<thead><tr><th>method</th><th>λ min · median · max</th><th>n̂</th><th>attention factor</th><th>search ppl</th><th>validation ppl</th>");
+        if (atL0) sb.Append(Inv($"<th>validation ppl at L0 = {t.OriginalLength ?? 0}</th>"));
+        sb.Append("</tr></thead>\n<tbody>\n");
         double bestSearch = t.Rows.Select(r => r.SearchPpl).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
         double bestValidation = t.Rows.Select(r => r.ValidationPpl).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
         foreach (var r in t.Rows)
@@ -121,9 +125,13 @@ public static class HtmlReport
             sb.Append($"<tr{(searched ? " class=\"searched\"" : "")}><td class=\"method\">{E(r.Method)}</td><td>{lambda}</td><td>{r.NHat.ToString(CultureInfo.InvariantCulture)}</td>");
             sb.Append(Inv($"<td>{r.AttentionFactor:0.####}</td>"));
             sb.Append(r.SearchPpl == bestSearch ? "<td class=\"best\">" : "<td>").Append(Ppl(r.SearchPpl)).Append("</td>");
-            sb.Append(r.ValidationPpl == bestValidation ? "<td class=\"best\">" : "<td>").Append(Ppl(r.ValidationPpl)).Append("</td></tr>\n");
+            sb.Append(r.ValidationPpl == bestValidation ? "<td class=\"best\">" : "<td>").Append(Ppl(r.ValidationPpl)).Append("</td>");
+            if (atL0) sb.Append("<td>").Append(r.AtL0ValidationPpl is { } p ? Ppl(p) : "–").Append("</td>");
+            sb.Append("</tr>\n");
         }
         sb.Append("</tbody>\n</table>\n");
+        if (atL0)
+            sb.Append(Inv($"<p class=\"note\">Validation ppl at L0: each row's factors (and attention factor) on validation samples of {t.OriginalLength ?? 0} tokens, against the unmodified model's (\"none\"): what vLLM and llama.cpp users see on short prompts, since with a long context they run the long factors at every length.</p>\n"));
     }
 
     /// <summary>ppl with four decimals: the precision `eval` prints, so numbers can be compared across outputs.</summary>

@@ -32,6 +32,9 @@ public sealed record ReportData
     public required int SweepSamples { get; init; }
     public required string ValidationPath { get; init; }
     public required HistoryDigest History { get; init; }
+
+    /// <summary>Why the history could not be shown (history.parquet missing), said in the page instead of a silent gap.</summary>
+    public string? HistoryProblem { get; init; }
     public required IReadOnlyList<SweepSeries> Sweep { get; init; }
     public required IReadOnlyList<FactorCurve> Factors { get; init; }
     public required IReadOnlyList<ValidationTable> Validation { get; init; }
