@@ -10,7 +10,11 @@ namespace LongRopeSearch.Jobs;
 
 /// <summary>One calibration length: the median seconds of a sample pass and the peak resident set around it.</summary>
 public sealed record CalibrationPoint(int Length, double LinearFlops, double AttentionFlops, double[] Seconds, double MedianSeconds,
-    double FittedSeconds, long PeakResidentBytes, long PredictedResidentBytes);
+    double FittedSeconds, long PeakResidentBytes, long PredictedResidentBytes)
+{
+    /// <summary>Median CPU seconds of the process (all threads) per pass: the work, whatever else loads the machine.</summary>
+    public double MedianCpuSeconds { get; init; }
+}
 
 /// <summary>
 /// Seconds of one sample pass (a forward pass over L tokens with the NLL of every position, as the search's
@@ -20,6 +24,17 @@ public sealed record CalibrationPoint(int Length, double LinearFlops, double Att
 /// </summary>
 public sealed record TimeModel(double SecondsPerLinearFlop, double SecondsPerAttentionFlop, IReadOnlyList<CalibrationPoint> Points, int Threads, string Note)
 {
+    /// <summary>The same fit of the process's CPU seconds per pass (<see cref="CpuSeconds"/>).</summary>
+    public double CpuSecondsPerLinearFlop { get; init; }
+    public double CpuSecondsPerAttentionFlop { get; init; }
+
+    /// <summary>
+    /// CPU seconds of a sample pass: the work itself, which the machine's load does not change much; on an idle
+    /// machine the wall time is about this / threads.
+    /// </summary>
+    public double CpuSeconds(ModelConfig config, int length) =>
+        CpuSecondsPerLinearFlop * ForwardCost.LinearFlops(config, 0, length) + CpuSecondsPerAttentionFlop * ForwardCost.AttentionFlops(config, 0, length);
+
     public double Seconds(ModelConfig config, int length) =>
         SecondsPerLinearFlop * ForwardCost.LinearFlops(config, 0, length) + SecondsPerAttentionFlop * ForwardCost.AttentionFlops(config, 0, length);
 
@@ -71,27 +86,33 @@ public static class EngineCalibration
             log.LogInformation("Calibrating at {Length} tokens ({Index}/{Count}): 1 warm-up pass and {Repeats} timed", length, ++n, lengths.Count, repeats);
             scorer.Evaluate(one, factors, null, ct);
             var seconds = new double[repeats];
+            var cpu = new double[repeats];
+            using var process = Process.GetCurrentProcess();
             for (int r = 0; r < repeats; r++)
             {
+                process.Refresh();
+                var cpu0 = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 scorer.Evaluate(one, factors, null, ct);
                 seconds[r] = clock.Elapsed.TotalSeconds;
+                process.Refresh();
+                cpu[r] = (process.TotalProcessorTime - cpu0).TotalSeconds;
             }
-            var sorted = seconds.Order().ToArray();
-            double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+            double median = Median(seconds), medianCpu = Median(cpu);
             long peak = PeakMemory.Bytes();
             long predicted = memory.ResidentBytes(length, CacheBytesHeld(scorer));
             points.Add(new CalibrationPoint(length, ForwardCost.LinearFlops(config, 0, length), ForwardCost.AttentionFlops(config, 0, length),
-                seconds, median, 0, peak, predicted));
-            log.LogInformation("  {Length} tokens: median {Seconds:F4} s per sample pass ({Tps:F0} tokens/s), peak resident {Peak:F0} MiB (memory model {Predicted:F0} MiB)",
-                length, median, length / median, peak / 1048576.0, predicted / 1048576.0);
+                seconds, median, 0, peak, predicted) { MedianCpuSeconds = medianCpu });
+            log.LogInformation("  {Length} tokens: median {Seconds:F4} s ({Cpu:F4} CPU s) per sample pass ({Tps:F0} tokens/s), peak resident {Peak:F0} MiB (memory model {Predicted:F0} MiB)",
+                length, median, medianCpu, length / median, peak / 1048576.0, predicted / 1048576.0);
         }
         var (a, b, note) = Fit(points);
+        var (ca, cb, _) = Fit(points.Select(p => p with { MedianSeconds = p.MedianCpuSeconds }).ToList());
         var fitted = points.Select(p => p with { FittedSeconds = a * p.LinearFlops + b * p.AttentionFlops }).ToList();
         foreach (var p in fitted)
             log.LogInformation("  fit at {Length}: {Fitted:F4} s vs measured {Measured:F4} s ({Error:+0.0;-0.0}%)", p.Length, p.FittedSeconds, p.MedianSeconds,
                 100 * (p.FittedSeconds / p.MedianSeconds - 1));
-        return new TimeModel(a, b, fitted, scorer.Options.Threads, note);
+        return new TimeModel(a, b, fitted, scorer.Options.Threads, note) { CpuSecondsPerLinearFlop = ca, CpuSecondsPerAttentionFlop = cb };
     }
 
     /// <summary>
@@ -118,6 +139,12 @@ public static class EngineCalibration
         }
         double g = sft / sff;
         return (g, g, "one rate for all FLOPs (the calibration lengths could not separate attention from the matmuls)");
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static long CacheBytesHeld(PerplexityScorer scorer) => scorer.ForwardPass is FastForward f ? f.Layer0CacheBytes : 0;

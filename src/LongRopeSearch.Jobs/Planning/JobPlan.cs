@@ -8,7 +8,10 @@ public sealed record GenerationPlan(int Generation, int Evaluations, double Expe
 /// is skipped when the best set is itself deployable —, the unscaled model and each distinct classic method) on the
 /// validation samples at the stage's length and at L0, and the classic methods on the search samples.
 /// </summary>
-public sealed record ValidationPlan(int Methods, long PassesAtLength, long PassesAtOriginalLength, double Tokens, double Flops, double? Seconds);
+public sealed record ValidationPlan(int Methods, long PassesAtLength, long PassesAtOriginalLength, double Tokens, double Flops, double? Seconds)
+{
+    public double? CpuSeconds { get; init; }
+}
 
 /// <summary>
 /// One stage of a plan. Evaluations are exact as the searcher runs them (<see cref="Search.StageBudget"/>); a
@@ -56,6 +59,8 @@ public sealed record StagePlan
 
     /// <summary>Search seconds on the plan's workers: each generation split over them, waiting for the last (barrier).</summary>
     public double? SecondsOnWorkers { get; init; }
+    /// <summary>Process CPU seconds of the search on one worker (<see cref="TimeModel.CpuSeconds"/>), validation not included.</summary>
+    public double? CpuSeconds { get; init; }
     public required IReadOnlyList<GenerationPlan> PerGeneration { get; init; }
     public required ValidationPlan Validation { get; init; }
 }
@@ -76,5 +81,6 @@ public sealed record JobPlan
     public long PlannedEvaluations => Stages.Sum(s => s.PlannedEvaluations);
     public double ExpectedFlops => Stages.Sum(s => s.ExpectedFlops + s.Validation.Flops);
     public double? Seconds => Time is null ? null : Stages.Sum(s => s.Seconds!.Value + s.Validation.Seconds!.Value);
+    public double? CpuSeconds => Time is null ? null : Stages.Sum(s => s.CpuSeconds!.Value + s.Validation.CpuSeconds!.Value);
     public double? SecondsOnWorkers => Time is null ? null : Stages.Sum(s => s.SecondsOnWorkers!.Value + s.Validation.Seconds!.Value);
 }

@@ -65,6 +65,7 @@ public static class JobPlanner
                 SecondsPerSamplePass = secondsPerPass,
                 Seconds = time is null ? null : gens.Sum(g => g.Seconds!.Value),
                 SecondsOnWorkers = time is null ? null : gens.Sum(g => g.SecondsOnWorkers!.Value),
+                CpuSeconds = time is null ? null : expectedPasses * time.CpuSeconds(config, length),
                 PerGeneration = gens,
                 Validation = Validation(job, stage, time),
             });
@@ -72,13 +73,17 @@ public static class JobPlanner
         var assumptions = new List<string>
         {
             "evaluations: population + generations × (mutations + crossovers), exactly as the searcher makes them (fewer only if the space runs out of new genomes)",
-            "a sample pass is one whole-sequence forward pass over one sample; its FLOPs are ForwardCost (" + ForwardCost.FormulaText + ")",
+            "a sample pass is one whole-sequence forward pass over one sample; its FLOPs are ForwardCost.Flops(0, L), attention-weighted (docs/DESIGN.md, cost model)",
             "validation runs on one machine after each stage and counts the deployable row, which is skipped when the best set is itself deployable",
         };
         if (workers > 1)
             assumptions.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{workers} workers, each a machine like this one: a generation's evaluations are split over them (⌈n/{workers}⌉ each) and the next generation waits for the last"));
-        if (time is not null) assumptions.Add("wall time: the calibration's seconds per sample pass; checkpoints, history and logging are not counted");
+        if (time is not null)
+        {
+            assumptions.Add("wall time: the calibration's seconds per sample pass, under the machine's load at calibration; checkpoints, history and logging are not counted");
+            assumptions.Add("CPU time: the calibration's process CPU seconds per sample pass (all threads): the work, nearly independent of other load; on an idle machine wall ≈ CPU time / threads");
+        }
         return new JobPlan
         {
             Model = job.Spec.Model,
@@ -116,6 +121,9 @@ public static class JobPlanner
         long atL0 = length == l0 ? 0 : (long)methods * v;
         return new ValidationPlan(methods, atLength, atL0, (double)atLength * length + (double)atL0 * l0,
             atLength * ForwardCost.Flops(config, 0, length) + atL0 * ForwardCost.Flops(config, 0, l0),
-            time is null ? null : atLength * time.Seconds(config, length) + atL0 * time.Seconds(config, l0));
+            time is null ? null : atLength * time.Seconds(config, length) + atL0 * time.Seconds(config, l0))
+        {
+            CpuSeconds = time is null ? null : atLength * time.CpuSeconds(config, length) + atL0 * time.CpuSeconds(config, l0),
+        };
     }
 }
