@@ -98,16 +98,16 @@ internal static class PlanCommand
         string Tf(double f) => (f / 1e12).ToString(f < 1e13 ? "0.00" : "#,0", CultureInfo.InvariantCulture);
         var workers = plan.Workers.ToString(CultureInfo.InvariantCulture);
         var t = new Table().AddColumns("stage", "evaluations planned", "expected abandoned", "full-eval equiv.", "sample passes", "tokens", "TFLOP",
-            "MiB per eval", "CPU time", "time, 1 worker", "time, " + workers + (plan.Workers == 1 ? " worker" : " workers"));
+            "MiB per eval", "MiB peak", "CPU time", "time, 1 worker", "time, " + workers + (plan.Workers == 1 ? " worker" : " workers"));
         foreach (var s in plan.Stages)
         {
             t.AddRow(s.Stage, I(s.PlannedEvaluations), I(s.ExpectedAbandoned), s.ExpectedFullEvaluations.ToString("#,0.0", CultureInfo.InvariantCulture),
-                I(s.ExpectedSamplePasses), I(s.ExpectedTokens), Tf(s.ExpectedFlops), Mib(s.MemoryBytes), T(s.CpuSeconds), T(s.Seconds), T(s.SecondsOnWorkers));
+                I(s.ExpectedSamplePasses), I(s.ExpectedTokens), Tf(s.ExpectedFlops), Mib(s.MemoryBytes), Mib(s.PeakBytes), T(s.CpuSeconds), T(s.Seconds), T(s.SecondsOnWorkers));
             var v = s.Validation;
-            t.AddRow("  its validation", "–", "–", "–", I(v.PassesAtLength + v.PassesAtOriginalLength), I(v.Tokens), Tf(v.Flops), "", T(v.CpuSeconds), T(v.Seconds), T(v.Seconds));
+            t.AddRow("  its validation", "–", "–", "–", I(v.PassesAtLength + v.PassesAtOriginalLength), I(v.Tokens), Tf(v.Flops), "", "", T(v.CpuSeconds), T(v.Seconds), T(v.Seconds));
         }
         t.AddRow("total", I(plan.PlannedEvaluations), I(plan.Stages.Sum(s => s.ExpectedAbandoned)), "", I(plan.Stages.Sum(s => s.ExpectedSamplePasses + s.Validation.PassesAtLength + s.Validation.PassesAtOriginalLength)),
-            I(plan.Stages.Sum(s => s.ExpectedTokens + s.Validation.Tokens)), Tf(plan.ExpectedFlops), "", T(plan.CpuSeconds), T(plan.Seconds), T(plan.SecondsOnWorkers));
+            I(plan.Stages.Sum(s => s.ExpectedTokens + s.Validation.Tokens)), Tf(plan.ExpectedFlops), "", "", T(plan.CpuSeconds), T(plan.Seconds), T(plan.SecondsOnWorkers));
         output.WriteLine($"plan of {plan.Space} on {plan.Model}");
         Render.Write(output, t);
         foreach (var s in plan.Stages)

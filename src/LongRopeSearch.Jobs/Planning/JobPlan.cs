@@ -52,6 +52,13 @@ public sealed record StagePlan
     public long? MemoryBytes { get; init; }
     public long? ActivationBytes { get; init; }
     public long? CacheBytes { get; init; }
+
+    /// <summary>
+    /// Resident bytes at the end of the stage's validation, the job's peak so far: the layer-0 cache then holds every
+    /// sample scored since the job started (search, validation and L0 samples of this and the earlier stages) up to its
+    /// budget. The job's own managed heap (search state, history, JSON) is not modelled.
+    /// </summary>
+    public long? PeakBytes { get; init; }
     public double? SecondsPerSamplePass { get; init; }
 
     /// <summary>Search seconds on one worker (this machine), validation not included.</summary>

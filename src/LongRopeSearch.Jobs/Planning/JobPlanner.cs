@@ -19,6 +19,7 @@ public static class JobPlanner
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         var config = job.Config;
         var stages = new List<StagePlan>();
+        long cachedTokens = 0; // tokens whose layer-0 rows the cache has taken so far (search, validation, L0 samples)
         foreach (var stage in job.StartSearch().Stages)
         {
             var ev = stage.Space.Evolution;
@@ -38,6 +39,7 @@ public static class JobPlanner
             long planned = StageBudget.PlannedEvaluations(ev);
             double expectedPasses = gens.Sum(g => g.ExpectedSamplePasses);
             long children = planned - ev.Population;
+            cachedTokens += (long)k * length + (long)job.ValidationSamples * length + (length == job.OriginalLength ? 0 : (long)job.ValidationSamples * job.OriginalLength);
             stages.Add(new StagePlan
             {
                 Stage = stage.Name,
@@ -62,6 +64,7 @@ public static class JobPlanner
                 ActivationBytes = memory?.ActivationBytes(length),
                 CacheBytes = memory?.CacheBytes(length, k),
                 MemoryBytes = memory?.ResidentBytes(length, memory.CacheBytes(length, k)),
+                PeakBytes = memory?.ResidentBytes(length, memory.CacheBytes(1, (int)Math.Min(int.MaxValue, cachedTokens))),
                 SecondsPerSamplePass = secondsPerPass,
                 Seconds = time is null ? null : gens.Sum(g => g.Seconds!.Value),
                 SecondsOnWorkers = time is null ? null : gens.Sum(g => g.SecondsOnWorkers!.Value),
