@@ -52,8 +52,10 @@ public sealed class AbandonRates
         return FromRows(store.ReadHistory(), path);
     }
 
-    /// <summary>The rates of <paramref name="rows"/>; <paramref name="samplesPerEvaluation"/> is K of each stage, or
-    /// null to take the largest sample count seen in the stage (a full evaluation's).</summary>
+    /// <summary>
+    /// The rates of <paramref name="rows"/>; a stage's K (samples of a full evaluation) is the largest sample count
+    /// among its rows. <paramref name="source"/> names the history in messages.
+    /// </summary>
     public static AbandonRates FromRows(IReadOnlyList<HistoryRow> rows, string source)
     {
         ArgumentNullException.ThrowIfNull(rows);
