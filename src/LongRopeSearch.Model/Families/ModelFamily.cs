@@ -1,3 +1,5 @@
+using LongRopeSearch.Core;
+
 namespace LongRopeSearch.Model;
 
 /// <summary>Which projections of a decoder layer carry a bias.</summary>
@@ -18,8 +20,8 @@ internal sealed record LayerWindows(int Window, bool[]? Layers);
 /// <param name="Layers">Binds one layer's tensors.</param>
 internal sealed record ModelFamily(
     string ModelType,
-    Func<JsonFields, ProjectionBiases> Biases,
-    Func<JsonFields, int, LayerWindows?> SlidingWindow,
+    Func<JsonInputObject, ProjectionBiases> Biases,
+    Func<JsonInputObject, int, LayerWindows?> SlidingWindow,
     ILayerBinder Layers)
 {
     /// <summary>
