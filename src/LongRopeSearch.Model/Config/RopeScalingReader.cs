@@ -6,7 +6,7 @@ using LongRopeSearch.Rope;
 namespace LongRopeSearch.Model;
 
 /// <summary>
-/// Reads a checkpoint's own RoPE scaling from its rope parameters object (rope_scaling, or transformers v5's
+/// Reads a model's own RoPE scaling from its rope parameters object (rope_scaling, or transformers v5's
 /// rope_parameters) into a <see cref="PublishedScaling"/>, resolving keys the way transformers v5 does
 /// (RotaryEmbeddingConfigMixin.standardize_rope_params and the per-type validators): rope_type, else the legacy "type";
 /// original_max_position_embeddings from the top level when config.json has it there (or the family's config class

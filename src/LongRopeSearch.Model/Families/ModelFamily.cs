@@ -11,7 +11,7 @@ internal sealed record LayerWindows(int Window, bool[]? Layers);
 /// <summary>
 /// One decoder family: the block is the same for all of them (RMSNorm, rotary attention with GQA, SwiGLU MLP); what
 /// differs is how config.json says which biases, attention windows, rotary span and RoPE scalings the model has, and
-/// how the checkpoint stores the projections. Each rule follows the family's transformers configuration and modeling
+/// how the model's safetensors store the projections. Each rule follows the family's transformers configuration and modeling
 /// code.
 /// </summary>
 /// <param name="ModelType">config.json model_type.</param>
