@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LongRopeSearch.Core;
+using LongRopeSearch.Rope;
 using LongRopeSearch.Search;
 using LongRopeSearch.Store;
 using LongRopeSearch.Store.History;
@@ -229,7 +230,7 @@ public sealed class JobRunner
     private HistoryRow Row(SearchStep step, CandidateScore score) => new()
     {
         JobId = _job.Id,
-        Stage = step.Kind.ToFactorKind().Text(),
+        Stage = step.Kind.Text(),
         TargetLength = step.Length,
         Generation = step.Candidate.Generation,
         CandidateId = step.Candidate.Id,
