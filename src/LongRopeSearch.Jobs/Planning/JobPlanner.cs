@@ -43,7 +43,7 @@ public static class JobPlanner
             stages.Add(new StagePlan
             {
                 Stage = stage.Name,
-                Kind = stage.Kind.ToFactorKind().Text(),
+                Kind = stage.Kind.Text(),
                 Length = length,
                 Scale = stage.Scale,
                 Population = ev.Population,
@@ -106,7 +106,7 @@ public static class JobPlanner
         if (!ev.EarlyAbandon.Enabled) return (1, 0, "early abandon off in the space");
         if (ev.Samples < 2) return (1, 0, "one sample per evaluation: nothing to abandon");
         if (rates is null) return (1, 0, "assumed none (no --from)");
-        var kind = stage.Kind.ToFactorKind().Text();
+        var kind = stage.Kind.Text();
         if (rates.For(kind, stage.Length) is { ChildEvaluations: > 0 } same)
             return (same.SampleFraction, same.AbandonRate, string.Create(CultureInfo.InvariantCulture, $"measured on {kind} {stage.Length}"));
         return (rates.Overall.SampleFraction, rates.Overall.AbandonRate, "measured over all stages of the run");
