@@ -17,18 +17,35 @@ public static class ForwardCost
         "as 2·head_dim each per causal (query, key) pair; a whole sequence of L tokens: L·(…) + layers·2·heads·head_dim·L(L+1); " +
         "on a layer with a sliding window W, row t attends to min(t + 1, W) keys]; GEMM: 2·M·N·K";
 
-    /// <summary>FLOPs of token rows [<paramref name="from"/>, <paramref name="to"/>), counted as in <see cref="FormulaText"/>.</summary>
-    public static double Flops(ModelConfig config, int from, int to)
+    /// <summary>FLOPs of token rows [<paramref name="from"/>, <paramref name="to"/>), counted as in <see cref="FormulaText"/>:
+    /// <see cref="LinearFlops"/> + <see cref="AttentionFlops"/>.</summary>
+    public static double Flops(ModelConfig config, int from, int to) => LinearFlops(config, from, to) + AttentionFlops(config, from, to);
+
+    /// <summary>The part of <see cref="Flops"/> that is the same for every row (projections, MLP, lm head): linear in the rows.</summary>
+    public static double LinearFlops(ModelConfig config, int from, int to)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        if (from < 0 || to < from) throw new ArgumentOutOfRangeException(nameof(to), $"rows [{from}, {to}) are not a range of positions");
+        CheckRange(config, from, to);
         var c = config;
         double perTokenLayer = 2.0 * c.HiddenSize * (c.QueryDim + 2.0 * c.KvDim + c.QueryDim + 3.0 * c.IntermediateSize);
         double perToken = c.NumLayers * perTokenLayer + 2.0 * c.HiddenSize * c.VocabSize;
+        return (to - from) * perToken;
+    }
+
+    /// <summary>The part of <see cref="Flops"/> that is attention (QKᵀ and PV per causal pair): quadratic in the length without a window.</summary>
+    public static double AttentionFlops(ModelConfig config, int from, int to)
+    {
+        CheckRange(config, from, to);
+        var c = config;
         double pairs = 0; // (query, key) pairs per head, summed over the layers
         for (int layer = 0; layer < c.NumLayers; layer++)
             pairs += c.AttentionWindow(layer) is { } w ? WindowPairs(from, to, w) : CausalPairs(from, to);
-        return (to - from) * perToken + 4.0 * c.NumHeads * c.HeadDim * pairs;
+        return 4.0 * c.NumHeads * c.HeadDim * pairs;
+    }
+
+    private static void CheckRange(ModelConfig config, int from, int to)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (from < 0 || to < from) throw new ArgumentOutOfRangeException(nameof(to), $"rows [{from}, {to}) are not a range of positions");
     }
 
     /// <summary>Causal (query, key) pairs of query rows [from, to): Σ (t + 1) = (to(to+1) − from(from+1)) / 2.</summary>

@@ -50,7 +50,7 @@ public sealed class StatusTests
         Assert.Equal($"{next.Generation + 1}/4", row[3]);
         Assert.StartsWith($"{done}/", row[4], StringComparison.Ordinal);
         Assert.Equal(Ppl(stageSoFar.Min(r => r.Ppl)), row[5]);
-        Assert.Matches(@"^\d+\.\d\d:\d\d:\d\d$", row[7]); // an ETA while work remains
+        Assert.Matches(@"^(\d+d )?\d\d:\d\d:\d\d$", row[7]); // an ETA while work remains ("3d 04:12:00" past a day)
 
         using (JobLock.Acquire(spec.Output))
             Assert.Equal("running", Row(Status("--out", spec.Output).Text, JobKit.JobId)[1]);

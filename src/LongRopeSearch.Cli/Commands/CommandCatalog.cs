@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return StatusCommand.Create();
         yield return WorkerCommand.Create();
         yield return BenchCommand.Create();
+        yield return PlanCommand.Create();
         yield return ExportCommand.Create();
         yield return ReportCommand.Create();
         yield return QueryCommand.Create();

@@ -56,7 +56,7 @@ internal static class StatusCommand
                 s is null ? "-" : $"{s.Evaluations}/{s.EvaluationsPlanned}",
                 F(s?.BestPpl, "0.####"),
                 s?.EvaluationsPerSecond is { } r ? F(r, "0.###") + " evals/s" : "-",
-                s?.EtaSeconds is { } e && (phase == JobPhase.Running || phase.IsResumable()) ? TimeSpan.FromSeconds(e).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture) : "-",
+                s?.EtaSeconds is { } e && (phase == JobPhase.Running || phase.IsResumable()) ? Durations.Format(e) : "-",
                 Markup.Escape(note ?? ""));
         }
         return t;

@@ -74,9 +74,9 @@ internal sealed class ConsoleProgress
     internal string Format(double done, double seconds, string? detail)
     {
         var rate = seconds > 0 ? (done - (Baseline ?? 0)) / seconds : 0;
-        var eta = rate > 0 && _total > done ? TimeSpan.FromSeconds((_total - done) / rate) : TimeSpan.Zero;
+        var eta = rate > 0 && _total > done ? (_total - done) / rate : 0; // seconds; may exceed a day (and TimeSpan's range)
         var pct = _total > 0 ? 100 * done / _total : 100;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{_label}: {done:0}/{_total:0} {_unit} ({pct:0.0}%), {rate:0.##} {_unit}/s, ETA {eta:hh\\:mm\\:ss}{(detail is null ? "" : ", " + detail)}");
+            $"{_label}: {done:0}/{_total:0} {_unit} ({pct:0.0}%), {rate:0.##} {_unit}/s, ETA {Durations.Format(eta)}{(detail is null ? "" : ", " + detail)}");
     }
 }

@@ -42,5 +42,5 @@ internal static class ProgressReport
     }
 
     /// <summary>Evaluations of a stage not started: the initial population and every later generation's children.</summary>
-    private static long Estimate(EvolutionSettings e) => e.Population + (long)e.Generations * (e.Mutations + e.Crossovers);
+    private static long Estimate(EvolutionSettings e) => StageBudget.PlannedEvaluations(e);
 }

@@ -1,0 +1,28 @@
+namespace LongRopeSearch.Search;
+
+/// <summary>
+/// How many evaluations a stage makes, generation by generation, before it runs: generation 0 is the population
+/// (seeds, then seed mutations up to <see cref="EvolutionSettings.Population"/>), each of the
+/// <see cref="EvolutionSettings.Generations"/> later ones <see cref="EvolutionSettings.Mutations"/> +
+/// <see cref="EvolutionSettings.Crossovers"/> children (<see cref="LongRopeSearcher"/>). These are exact unless the
+/// space is so small that new genomes run out (a child given up, <see cref="SearchCounters.ChildrenGivenUp"/>), and
+/// they count evaluations started, abandoned ones included. Progress and `longrope plan` both count with this.
+/// </summary>
+public static class StageBudget
+{
+    /// <summary>Evaluations of generation <paramref name="generation"/> (0 … Generations).</summary>
+    public static int EvaluationsOf(EvolutionSettings evolution, int generation)
+    {
+        ArgumentNullException.ThrowIfNull(evolution);
+        ArgumentOutOfRangeException.ThrowIfNegative(generation);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(generation, evolution.Generations);
+        return generation == 0 ? evolution.Population : evolution.Mutations + evolution.Crossovers;
+    }
+
+    /// <summary>Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers).</summary>
+    public static long PlannedEvaluations(EvolutionSettings evolution)
+    {
+        ArgumentNullException.ThrowIfNull(evolution);
+        return evolution.Population + (long)evolution.Generations * (evolution.Mutations + evolution.Crossovers);
+    }
+}
