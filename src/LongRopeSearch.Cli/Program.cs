@@ -46,6 +46,11 @@ public static class Program
             stderr.WriteLine($"error: {StorageException.Describe(e)}");
             return ExitCodes.Failure;
         }
+        catch (LongRopeSearch.Engine.NonFiniteScoreException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failure;
+        }
         catch (OperationCanceledException)
         {
             stderr.WriteLine("cancelled");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LongRopeSearch.Core;
+using LongRopeSearch.Engine;
 using LongRopeSearch.Search;
 using LongRopeSearch.Store;
 using LongRopeSearch.Store.History;
@@ -117,7 +118,7 @@ public sealed class JobRunner
         }
 
         using var engine = _job.OpenEngine(_job.RunEngineOptions);
-        var evaluator = new EngineCandidateEvaluator(engine.Evaluator, _job.Samples);
+        var evaluator = new EngineCandidateEvaluator(engine.Evaluator, _job.Samples, engine.Model);
         var validator = new StageValidator(engine.Evaluator, _job.Samples, _job.Geometry, _log);
         try
         {
@@ -152,6 +153,9 @@ public sealed class JobRunner
             state.Evaluations++;
             state.EvaluationSeconds += score.Seconds;
             state.PendingRows.Add(Row(step, score));
+            if (!double.IsFinite(score.MeanNll) || !score.PerSampleNll.All(double.IsFinite))
+                _log.LogWarning("{Kind} {Length} candidate #{Id} ({Origin}): non-finite NLL {Nll} (per sample: {Samples}); ranked last, as an abandoned candidate",
+                    step.Kind, step.Length, step.Candidate.Id, step.Candidate.Origin, score.MeanNll, string.Join(", ", score.PerSampleNll.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
 
             var next = search.Next();
             if (next is null || next.StageIndex != step.StageIndex || next.Candidate.Generation != step.Candidate.Generation)
@@ -235,6 +239,9 @@ public sealed class JobRunner
 
     private void WriteBest(StageResult result)
     {
+        if (!double.IsFinite(result.Best.Score.MeanNll))
+            throw new NonFiniteScoreException(string.Create(CultureInfo.InvariantCulture,
+                $"{result.Stage.Name}: every fully evaluated candidate scored a non-finite NLL (best: {result.Best.Score.MeanNll}); the weights are finite, so the forward pass overflows at this length (see the warnings above; `longrope eval --factors` on one of them names the layer)"));
         var (best, deployable) = StageBestFiles.Write(Store, _job, result);
         _log.LogInformation("{Stage}: best ppl {Ppl:F4} ({Origin} #{Id}), best deployable (n̂ = 0) ppl {Deployable}, written to {Location}", result.Stage.Name, best,
             result.Best.Candidate.Origin, result.Best.Candidate.Id, deployable?.ToString("F4", CultureInfo.InvariantCulture) ?? "none", Store.NameOf(JobArtifact.Best));

@@ -1,0 +1,44 @@
+using System.Globalization;
+using LongRopeSearch.Model;
+using LongRopeSearch.Rope;
+
+namespace LongRopeSearch.Engine;
+
+/// <summary>
+/// A forward pass produced a non-finite NLL although every weight is finite (an overflow): the message says where
+/// (layer and block), on which sample, under which factors. The CLI prints it as one line, exit 1.
+/// </summary>
+public sealed class NonFiniteScoreException : Exception
+{
+    public NonFiniteScoreException(string message) : base(message) { }
+    public NonFiniteScoreException() { }
+    public NonFiniteScoreException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>Explains a NaN or ±Inf score: a non-finite weight (named by file and tensor) or the layer that overflowed.</summary>
+public static class NonFiniteScore
+{
+    /// <summary>
+    /// The exception that explains why <paramref name="result"/> is not finite: an InputException naming the
+    /// checkpoint tensor that holds a NaN/Inf, else a <see cref="NonFiniteScoreException"/> naming the layer where
+    /// the reference forward pass first produced one on the first such sample.
+    /// </summary>
+    public static Exception Explain(ModelFolder model, SampleSet samples, FactorSet factors, EvalResult result, string what, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(factors);
+        ArgumentNullException.ThrowIfNull(result);
+        if (NonFiniteWeights.Find(model) is { } bad) return bad.ToInputException();
+        int sample = Array.FindIndex(result.PerSampleNll, v => !double.IsFinite(v));
+        if (sample < 0) sample = 0;
+        var value = sample < result.PerSampleNll.Length ? result.PerSampleNll[sample] : result.MeanNll;
+        var config = model.Config;
+        var tokens = samples.Samples[sample].Tokens;
+        var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, tokens.Length);
+        var where = new ReferenceForward(model.Weights, new ForwardPassOptions { Threads = Math.Max(1, threads) }).FirstNonFinite(tokens, rope);
+        var at = where is null ? "in the fast forward pass only (the reference pass stays finite on it)" : "first in " + where;
+        return new NonFiniteScoreException(string.Create(CultureInfo.InvariantCulture,
+            $"{what}: the forward pass produced a non-finite NLL ({value}) on sample {sample} ({samples.Samples[sample].Document}), {at}; every weight is finite, so this is an overflow under these factors"));
+    }
+}
