@@ -83,7 +83,7 @@ public sealed class AdversarialCaseTests
         var (exit, _, stderr) = CliRunner.Run("eval", "--model", model, "--length", "64", "--samples", "1", "--json", json);
 
         Assert.Equal(2, exit);
-        Assert.StartsWith($"error: {file}: {Tensor}: expected finite weights, found ∞ at element 3", ErrorLine(stderr), StringComparison.Ordinal);
+        Assert.StartsWith($"error: {file}: {Tensor}: expected finite weights, found Infinity at element 3", ErrorLine(stderr), StringComparison.Ordinal);
         Assert.False(File.Exists(json));
     }
 
