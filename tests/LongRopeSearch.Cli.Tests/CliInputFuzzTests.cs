@@ -25,6 +25,8 @@ public sealed class CliInputFuzzTests(ITestOutputHelper output)
         "-2147483649", "0.5", "1.0000000001", "\"8x\"", "\"NaN\"", "[1,2]", "[\"a\"]", "{\"a\":1}", "\"\\ud800\"", "1e5",
     ];
 
+    private const string Placeholder = "@@hostile@@";
+
     [Fact]
     public void Mutated_inputs_exit_0_or_2_with_one_line_never_a_crash_or_hang()
     {
@@ -152,7 +154,8 @@ public sealed class CliInputFuzzTests(ITestOutputHelper output)
                 if (slots.Count > 0)
                 {
                     var (parent, key) = slots[rng.Next(slots.Count)];
-                    var value = JsonNode.Parse(HostileJson[rng.Next(HostileJson.Length)]);
+                    // A placeholder replaced by the raw hostile text afterwards: JsonNode cannot write some of them (a lone surrogate).
+                    var value = JsonValue.Create(Placeholder);
                     if (parent is JsonObject o && key is string k)
                     {
                         if (rng.Next(4) == 0) o.Remove(k);
@@ -162,7 +165,7 @@ public sealed class CliInputFuzzTests(ITestOutputHelper output)
                     {
                         a[i] = value;
                     }
-                    return Encoding.UTF8.GetBytes(root!.ToJsonString());
+                    return Encoding.UTF8.GetBytes(root!.ToJsonString().Replace("\"" + Placeholder + "\"", HostileJson[rng.Next(HostileJson.Length)], StringComparison.Ordinal));
                 }
             }
             catch (System.Text.Json.JsonException)
