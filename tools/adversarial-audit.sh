@@ -1,8 +1,9 @@
 #!/bin/bash
-# Audit of issue 10's cases through the built CLI. Prints "case | exit | first stderr line (or stdout)".
-R=/work/wt/adversarial
+# Audit of issue 10 (docs/robustness.md): each case through the built CLI (dotnet build -c Release first). Prints
+# "case | exit code | first error/warning line of stderr (else its first line, else stdout's)". Cases 6 mount tmpfs: root only.
+R=$(cd "$(dirname "$0")/.." && pwd)
 L="dotnet $R/src/LongRopeSearch.Cli/bin/Release/net10.0/longrope.dll"
-T=/tmp/adv/t; rm -rf $T; mkdir -p $T; cd $R
+T=${AUDIT_TMP:-/tmp/longrope-audit}; rm -rf $T; mkdir -p $T; cd $R
 row() { local name="$1"; shift; "$@" > $T/out 2> $T/err; local rc=$?; local first=$(tr "\r" "\n" < $T/err | grep -E "^(error|warning)" | head -1); [ -z "$first" ] && first=$(grep -v "^\s*$" $T/err | head -1); [ -z "$first" ] && first="(stdout) $(grep -v '^\s*$' $T/out | head -1)"; echo "$name | $rc | ${first:0:200}"; }
 SPACE=$T/space.json
 echo '{ "targets": ["2x"], "population": 6, "generations": 1, "parents": 3, "mutations": 2, "crossovers": 2, "samples": 1, "seed": 3 }' > $SPACE
@@ -74,3 +75,14 @@ cp -r $T/j1copy $T/j10; rm -f $T/j10/validation.json
 row "10 export no validation" $L export --out $T/j10 --to $T/exp10
 cp -r $T/j1copy $T/j10b; rm -f $T/j10b/history.parquet
 row "10 report no history" $L report --out $T/j10b
+# 3 overflow with finite weights (GQA fixture, four rows of a down_proj at 3e38)
+M11=$T/m-ovf; cp -r tests/fixtures/models/gqa $M11
+python3 - $M11/model.safetensors <<'PY'
+import sys,struct,json
+p=sys.argv[1]; b=bytearray(open(p,'rb').read()); n=struct.unpack('<Q',b[:8])[0]; h=json.loads(b[8:8+n]); t=h['model.layers.1.mlp.down_proj.weight']; o=8+n+t['data_offsets'][0]
+for i in range(t['shape'][1]*4): b[o+4*i:o+4*i+4]=struct.pack('<f',3e38)
+open(p,'wb').write(b)
+PY
+row "3 overflow eval" $L eval --model $M11 --length 64 --samples 1
+echo '{ "targets": ["2x"], "population": 6, "generations": 1, "parents": 3, "mutations": 2, "crossovers": 2, "samples": 1, "seed": 3 }' > $T/gspace.json
+row "3 overflow search" $L search --model $M11 --space $T/gspace.json --out $T/ovfjob
