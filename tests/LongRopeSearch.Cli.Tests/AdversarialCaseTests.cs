@@ -103,6 +103,22 @@ public sealed class AdversarialCaseTests
     }
 
     [Fact]
+    public void Case3_factors_that_overflow_a_finite_model_are_blamed_on_the_factor_file()
+    {
+        // Found by the fuzz test: a factor file the reader accepts (finite, positive) under which attention overflows.
+        using var tmp = new TempDir();
+        var factors = tmp.File("huge-af.json");
+        File.WriteAllText(factors, """{"factors":[1,1,1,1,1,1,1,1],"n_hat":0,"attention_factor":1e30}""");
+
+        var (exit, _, stderr) = CliRunner.Run("eval", "--model", TestJob.Model, "--length", "64", "--samples", "1", "--factors", factors);
+
+        Assert.Equal(2, exit);
+        var line = ErrorLine(stderr);
+        Assert.StartsWith($"error: {factors}: expected factors under which the forward pass stays finite, found a non-finite NLL", line, StringComparison.Ordinal);
+        Assert.EndsWith("where the unscaled model is finite", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Case3_a_search_on_NaN_weights_stops_naming_the_tensor_and_its_status_says_failed()
     {
         using var tmp = new TempDir();

@@ -93,7 +93,8 @@ internal static class EvalCommand
             bar.Finish();
             sw.Stop();
             if (!double.IsFinite(result.MeanNll))
-                throw NonFiniteScore.Explain(model, set, factors.Factors, result, $"eval L={L} {factors.Label}", r.Forward.Threads);
+                throw NonFiniteScore.Explain(model, set, factors.Factors, result, $"eval L={L} {factors.Label}", r.Forward.Threads,
+                    r.FactorsFile ?? (r.Scale is not null ? "--scale" : null));
             table.AddRow(L.ToString(), Markup.Escape(factors.Label), set.Samples.Count.ToString(),
                 result.MeanNll.ToString("F6"), result.Ppl.ToString("F4"), sw.Elapsed.TotalSeconds.ToString("F2"));
             rows.Add(new JsonObject

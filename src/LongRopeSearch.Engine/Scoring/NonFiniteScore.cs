@@ -23,7 +23,13 @@ public static class NonFiniteScore
     /// checkpoint tensor that holds a NaN/Inf, else a <see cref="NonFiniteScoreException"/> naming the layer where
     /// the reference forward pass first produced one on the first such sample.
     /// </summary>
-    public static Exception Explain(ModelFolder model, SampleSet samples, FactorSet factors, EvalResult result, string what, int threads = 1)
+    /// <para>
+    /// <paramref name="factorsSource"/> (a factor file, "--scale"): where the factors came from when a user gave
+    /// them. If the unscaled model stays finite on the same sample, the factors are what overflows, and the
+    /// InputException names that source (exit 2) instead of the model.
+    /// </para>
+    public static Exception Explain(ModelFolder model, SampleSet samples, FactorSet factors, EvalResult result, string what, int threads = 1,
+        string? factorsSource = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(samples);
@@ -36,7 +42,15 @@ public static class NonFiniteScore
         var config = model.Config;
         var tokens = samples.Samples[sample].Tokens;
         var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, tokens.Length);
-        var where = new ReferenceForward(model.Weights, new ForwardPassOptions { Threads = Math.Max(1, threads) }).FirstNonFinite(tokens, rope);
+        var reference = new ReferenceForward(model.Weights, new ForwardPassOptions { Threads = Math.Max(1, threads) });
+        var where = reference.FirstNonFinite(tokens, rope);
+        if (factorsSource is not null && where is not null)
+        {
+            var plain = RopeTable.Build(FactorSet.Identity(factors.Lambda.Count), config.RopeTheta, config.RotaryDim, tokens.Length);
+            if (reference.FirstNonFinite(tokens, plain) is null)
+                return new LongRopeSearch.Core.InputException(factorsSource, "", "factors under which the forward pass stays finite",
+                    string.Create(CultureInfo.InvariantCulture, $"a non-finite NLL ({value}) first in {where} on sample {sample} ({samples.Samples[sample].Document}), where the unscaled model is finite"));
+        }
         var at = where is null ? "in the fast forward pass only (the reference pass stays finite on it)" : "first in " + where;
         return new NonFiniteScoreException(string.Create(CultureInfo.InvariantCulture,
             $"{what}: the forward pass produced a non-finite NLL ({value}) on sample {sample} ({samples.Samples[sample].Document}), {at}; every weight is finite, so this is an overflow under these factors"));
