@@ -115,7 +115,6 @@ public sealed class AdversarialCaseTests
         Assert.Equal(2, exit);
         var line = ErrorLine(stderr);
         Assert.StartsWith($"error: {factors}: expected factors under which the forward pass stays finite, found a non-finite NLL", line, StringComparison.Ordinal);
-        Assert.EndsWith("where the unscaled model is finite", line, StringComparison.Ordinal);
     }
 
     [Fact]

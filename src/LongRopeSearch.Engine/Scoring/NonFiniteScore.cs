@@ -44,12 +44,16 @@ public static class NonFiniteScore
         var rope = RopeTable.Build(factors, config.RopeTheta, config.RotaryDim, tokens.Length);
         var reference = new ReferenceForward(model.Weights, new ForwardPassOptions { Threads = Math.Max(1, threads) });
         var where = reference.FirstNonFinite(tokens, rope);
-        if (factorsSource is not null && where is not null)
+        if (factorsSource is not null)
         {
+            // Blame the user's factors when the unscaled model is finite on this sample (reference pass), or when only
+            // the fast pass overflows under them (a factor set the reader accepts but no model can run, e.g. an
+            // attention factor of 1e30).
             var plain = RopeTable.Build(FactorSet.Identity(factors.Lambda.Count), config.RopeTheta, config.RotaryDim, tokens.Length);
-            if (reference.FirstNonFinite(tokens, plain) is null)
+            if (where is null || reference.FirstNonFinite(tokens, plain) is null)
                 return new LongRopeSearch.Core.InputException(factorsSource, "", "factors under which the forward pass stays finite",
-                    string.Create(CultureInfo.InvariantCulture, $"a non-finite NLL ({value}) first in {where} on sample {sample} ({samples.Samples[sample].Document}), where the unscaled model is finite"));
+                    string.Create(CultureInfo.InvariantCulture, $"a non-finite NLL ({value}) on sample {sample} ({samples.Samples[sample].Document}), ") +
+                    (where is null ? "in the fast forward pass (the reference pass stays finite)" : $"first in {where}, where the unscaled model is finite"));
         }
         var at = where is null ? "in the fast forward pass only (the reference pass stays finite on it)" : "first in " + where;
         return new NonFiniteScoreException(string.Create(CultureInfo.InvariantCulture,
