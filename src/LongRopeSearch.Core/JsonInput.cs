@@ -27,16 +27,66 @@ public static class JsonInput
         return Parse(path, bytes);
     }
 
-    /// <summary>Parses a whole document; malformed JSON names <paramref name="source"/>, the line and the byte.</summary>
+    /// <summary>Parses a whole document; malformed JSON names <paramref name="source"/>, the line and the byte; every string is decodable.</summary>
     public static JsonDocument Parse(string source, ReadOnlyMemory<byte> utf8)
     {
+        JsonDocument doc;
         try
         {
-            return JsonDocument.Parse(utf8, Options);
+            doc = JsonDocument.Parse(utf8, Options);
         }
         catch (JsonException e)
         {
             throw new InputException(source, "", "valid JSON", "malformed JSON: " + Where(e), e);
+        }
+        try
+        {
+            CheckStrings(source, doc.RootElement);
+            return doc;
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Decodes every property name and string value (a lone surrogate escape such as "\ud800" is valid JSON but no
+    /// text), so that reading the document later cannot throw; one that cannot be decoded is an InputException naming its path.
+    /// </summary>
+    public static void CheckStrings(string source, JsonElement e, string path = "")
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                int index = 0;
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name = Decode(source, () => p.Name, path.Length == 0 ? $"key {index}" : $"{path}: key {index}");
+                    CheckStrings(source, p.Value, path.Length == 0 ? name : $"{path}.{name}");
+                    index++;
+                }
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (var item in e.EnumerateArray()) CheckStrings(source, item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.String:
+                Decode(source, e.GetString, path);
+                break;
+        }
+    }
+
+    private static string Decode(string source, Func<string?> read, string path)
+    {
+        try
+        {
+            return read()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InputException(source, path, "a JSON string that decodes to Unicode text", "an undecodable string (" + ex.Message + ")", ex);
         }
     }
 

@@ -136,7 +136,7 @@ internal readonly struct JsonFields
         var doc = Parse(source, utf8);
         try
         {
-            CheckStrings(source, doc.RootElement, "");
+            JsonInput.CheckStrings(source, doc.RootElement);
             return doc;
         }
         catch
@@ -146,41 +146,6 @@ internal readonly struct JsonFields
         }
     }
 
-    /// <summary>Decodes every property name and string value; one that cannot be decoded is an InputException naming its path.</summary>
-    private static void CheckStrings(string source, JsonElement e, string path)
-    {
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Object:
-                int index = 0;
-                foreach (var p in e.EnumerateObject())
-                {
-                    string name = Decode(source, () => p.Name, path.Length == 0 ? $"key {index}" : $"{path}: key {index}");
-                    CheckStrings(source, p.Value, path.Length == 0 ? name : $"{path}.{name}");
-                    index++;
-                }
-                break;
-            case JsonValueKind.Array:
-                int i = 0;
-                foreach (var item in e.EnumerateArray()) CheckStrings(source, item, $"{path}[{i++}]");
-                break;
-            case JsonValueKind.String:
-                Decode(source, e.GetString, path);
-                break;
-        }
-    }
-
-    private static string Decode(string source, Func<string?> read, string path)
-    {
-        try
-        {
-            return read()!;
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new InputException(source, path, "a JSON string that decodes to Unicode text", "an undecodable string (" + ex.Message + ")", ex);
-        }
-    }
 
     private static JsonDocument Parse(string source, ReadOnlyMemory<byte> utf8)
     {

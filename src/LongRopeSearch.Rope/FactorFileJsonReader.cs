@@ -42,7 +42,17 @@ internal static class FactorFileJsonReader
     {
         try
         {
-            return JsonDocument.Parse(bytes, Options);
+            var doc = JsonDocument.Parse(bytes, Options);
+            try
+            {
+                JsonInput.CheckStrings(path, doc.RootElement);
+            }
+            catch
+            {
+                doc.Dispose();
+                throw;
+            }
+            return doc;
         }
         catch (JsonException e)
         {

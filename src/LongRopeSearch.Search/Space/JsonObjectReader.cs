@@ -113,7 +113,7 @@ internal sealed class JsonObjectReader
 
     public static string Show(JsonElement v) => v.ValueKind switch
     {
-        JsonValueKind.String => $"string \"{v.GetString()}\"",
+        JsonValueKind.String => "string " + v.GetRawText(), // raw: always printable, even a lone surrogate escape
         JsonValueKind.Number => "number " + v.GetRawText(),
         JsonValueKind.True or JsonValueKind.False => "boolean " + v.GetRawText(),
         JsonValueKind.Array => "an array",

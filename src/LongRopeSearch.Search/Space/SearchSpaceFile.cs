@@ -35,6 +35,7 @@ public static class SearchSpaceFile
         }
         using (doc)
         {
+            JsonInput.CheckStrings(source, doc.RootElement);
             var space = Read(new JsonObjectReader(source, doc.RootElement), pairs, originalLength);
             space.Validate();
             return space;
