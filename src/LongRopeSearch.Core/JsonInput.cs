@@ -10,7 +10,7 @@ namespace LongRopeSearch.Core;
 /// </summary>
 public static class JsonInput
 {
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>Reads and parses <paramref name="path"/>; <paramref name="what"/> ("a job spec file") is what a missing file should have been.</summary>
     public static JsonDocument ParseFile(string path, string what)
@@ -27,9 +27,19 @@ public static class JsonInput
         return Parse(path, bytes);
     }
 
-    /// <summary>Parses a whole document; malformed JSON names <paramref name="source"/>, the line and the byte; every string is decodable.</summary>
+    /// <summary>
+    /// Parses a whole document; malformed JSON names <paramref name="source"/>, the line and the byte. The syntax is
+    /// the one every user-written JSON file of the tool accepts: comments and trailing commas are allowed, a leading
+    /// UTF-8 byte order mark is skipped. The parser does not check that strings decode (invalid UTF-8, an escaped lone
+    /// surrogate), and reading such a name or value later would throw InvalidOperationException deep inside a loader;
+    /// so the bytes are checked first and every name and string is decoded once here: a document that comes back is
+    /// safe to read.
+    /// </summary>
     public static JsonDocument Parse(string source, ReadOnlyMemory<byte> utf8)
     {
+        if (utf8.Span.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
+        if (Utf8Input.FirstInvalid(utf8.Span) is var bad && bad < utf8.Length)
+            throw new InputException(source, "", "UTF-8 text (JSON)", string.Create(CultureInfo.InvariantCulture, $"invalid UTF-8 at byte {bad + 1}"));
         JsonDocument doc;
         try
         {
@@ -41,7 +51,7 @@ public static class JsonInput
         }
         try
         {
-            CheckStrings(source, doc.RootElement);
+            CheckStrings(source, doc.RootElement, "");
             return doc;
         }
         catch
@@ -51,11 +61,15 @@ public static class JsonInput
         }
     }
 
-    /// <summary>
-    /// Decodes every property name and string value (a lone surrogate escape such as "\ud800" is valid JSON but no
-    /// text), so that reading the document later cannot throw; one that cannot be decoded is an InputException naming its path.
-    /// </summary>
-    public static void CheckStrings(string source, JsonElement e, string path = "")
+    /// <summary>As <see cref="Parse(string, ReadOnlyMemory{byte})"/>, from text already decoded.</summary>
+    public static JsonDocument Parse(string source, string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Parse(source, System.Text.Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Decodes every property name and string value; one that cannot be decoded is an InputException naming its path.</summary>
+    private static void CheckStrings(string source, JsonElement e, string path)
     {
         switch (e.ValueKind)
         {
@@ -70,7 +84,7 @@ public static class JsonInput
                 break;
             case JsonValueKind.Array:
                 int i = 0;
-                foreach (var item in e.EnumerateArray()) CheckStrings(source, item, $"{path}[{i++}]");
+                foreach (var item in e.EnumerateArray()) CheckStrings(source, item, string.Create(CultureInfo.InvariantCulture, $"{path}[{i++}]"));
                 break;
             case JsonValueKind.String:
                 Decode(source, e.GetString, path);
@@ -157,6 +171,13 @@ public sealed class JsonInputObject
 
     public bool Has(string name) => Get(name) is not null;
 
+    /// <summary>The key is written in the object, even as JSON null (some transformers defaults apply only when the key is absent).</summary>
+    public bool IsPresent(string name)
+    {
+        _read.Add(name);
+        return _obj.TryGetProperty(name, out _);
+    }
+
     /// <summary>A non-empty string, or null when absent.</summary>
     public string? String(string name)
     {
@@ -178,6 +199,16 @@ public sealed class JsonInputObject
 
     public int RequiredInt(string name, int min = int.MinValue, int max = int.MaxValue) =>
         Int(name, min, max) ?? throw Missing(name, Range(min, max));
+
+    /// <summary>An integer from 1 to int.MaxValue, or null when absent.</summary>
+    public int? PositiveInt(string name)
+    {
+        if (Get(name) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < 1 || n > int.MaxValue) throw Wrong(name, "a positive integer", v);
+        return (int)n;
+    }
+
+    public int RequiredPositiveInt(string name) => PositiveInt(name) ?? throw Missing(name, "a positive integer");
 
     public long? Int64(string name, long min = long.MinValue)
     {
@@ -202,6 +233,32 @@ public sealed class JsonInputObject
     }
 
     public double RequiredDouble(string name) => Double(name) ?? throw Missing(name, "a number");
+
+    /// <summary>A finite number &gt; 0, or null when absent; <paramref name="expected"/> words the failure.</summary>
+    public double? PositiveDouble(string name, string expected = "a positive finite number")
+    {
+        if (Get(name) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !double.IsFinite(d) || !(d > 0)) throw Wrong(name, expected, v);
+        return d;
+    }
+
+    public double RequiredPositiveDouble(string name, string expected = "a positive finite number") =>
+        PositiveDouble(name, expected) ?? throw Missing(name, expected);
+
+    /// <summary>A number read as the exact decimal of its text (so 0.01 is 0.01, not the nearest double), or null when absent.</summary>
+    public decimal? Decimal(string name)
+    {
+        if (Get(name) is not { } v) return null;
+        return ToDecimal(v, Field(name));
+    }
+
+    /// <summary>A JSON number as the exact decimal of its text; <paramref name="field"/> names it in the error.</summary>
+    public decimal ToDecimal(JsonElement v, string field)
+    {
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out var d))
+            throw new InputException(Source, field, "a number", JsonInput.Show(v));
+        return d;
+    }
 
     public bool? Bool(string name)
     {
@@ -231,6 +288,7 @@ public sealed class JsonInputObject
         Array(name)?.Select((e, i) => ToDouble(e, string.Create(CultureInfo.InvariantCulture, $"{Field(name)}[{i}]"))).ToArray();
 
     /// <summary>Throws for the first member nobody asked for; <paramref name="known"/> says where the valid ones are listed.</summary>
+    /// <remarks>Members starting with '$' and members named "description" or "comment" are notes, never unknown.</remarks>
     public void RejectUnknown(string known)
     {
         foreach (var p in _obj.EnumerateObject())
@@ -241,7 +299,7 @@ public sealed class JsonInputObject
     }
 
     public InputException Missing(string name, string expected) =>
-        new(Source, Field(name), expected, _obj.TryGetProperty(name, out _) ? "null" : "nothing");
+        new(Source, Field(name), expected, _obj.TryGetProperty(name, out _) ? "null" : "nothing (the field is missing)");
 
     public InputException Wrong(string name, string expected, JsonElement found) => new(Source, Field(name), expected, JsonInput.Show(found));
 

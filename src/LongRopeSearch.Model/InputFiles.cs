@@ -19,10 +19,5 @@ internal static class InputFiles
     }
 
     /// <summary>Offset of the first byte that does not start a valid UTF-8 sequence (the length when all are valid).</summary>
-    public static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
-    {
-        int i = 0;
-        while (i < utf8.Length && System.Text.Rune.DecodeFromUtf8(utf8[i..], out _, out int consumed) == System.Buffers.OperationStatus.Done) i += consumed;
-        return i;
-    }
+    public static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8) => Utf8Input.FirstInvalid(utf8);
 }

@@ -95,19 +95,19 @@ internal static class ModelFolderLoader
     /// <summary>Reads weight_map (tensor name → shard file name); shard names must be plain file names in the directory.</summary>
     private static Dictionary<string, string> ReadWeightMap(string indexPath)
     {
-        using var doc = JsonFields.ParseDocument(indexPath, InputFiles.ReadAllBytes(indexPath, "a readable shard index file"));
+        using var doc = JsonInput.Parse(indexPath, InputFiles.ReadAllBytes(indexPath, "a readable shard index file"));
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            throw new InputException(indexPath, "", "a JSON object with a weight_map", JsonFields.Show(doc.RootElement));
-        var root = new JsonFields(indexPath, doc.RootElement);
+            throw new InputException(indexPath, "", "a JSON object with a weight_map", JsonInput.Show(doc.RootElement));
+        var root = new JsonInputObject(indexPath, doc.RootElement);
         if (root.Get("weight_map") is not { } mapJson) throw root.Missing("weight_map", "an object mapping tensor names to shard files");
-        if (mapJson.ValueKind != JsonValueKind.Object) throw root.WrongType("weight_map", "an object mapping tensor names to shard files", mapJson);
+        if (mapJson.ValueKind != JsonValueKind.Object) throw root.Wrong("weight_map", "an object mapping tensor names to shard files", mapJson);
 
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in mapJson.EnumerateObject())
         {
             var field = $"weight_map.{entry.Name}";
             if (entry.Value.ValueKind != JsonValueKind.String)
-                throw new InputException(indexPath, field, "a shard file name", JsonFields.Show(entry.Value));
+                throw new InputException(indexPath, field, "a shard file name", JsonInput.Show(entry.Value));
             var shard = entry.Value.GetString()!;
             if (shard.Length == 0 || shard != Path.GetFileName(shard) || shard is "." or "..")
                 throw new InputException(indexPath, field, "a plain file name in the model folder", $"\"{shard}\"");

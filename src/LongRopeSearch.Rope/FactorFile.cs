@@ -27,7 +27,7 @@ public static class FactorFile
         ReadOnlyMemory<byte> bytes = ReadBytes(path);
         if (bytes.Span.StartsWith("\uFEFF"u8)) bytes = bytes[3..]; // a UTF-8 byte order mark (Windows editors) is not content
         return IsJson(path, bytes.Span)
-            ? FactorFileJsonReader.Read(path, bytes, expectedPairs)
+            ? ReadJson(path, bytes, expectedPairs)
             : FactorFileCsvReader.Read(path, bytes, expectedPairs);
     }
 
@@ -82,6 +82,41 @@ public static class FactorFile
         var sb = new StringBuilder();
         foreach (var l in factors.Lambda) sb.Append(l.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    /// <summary>The JSON form; other members are allowed and ignored (best files carry provenance beside the factors).</summary>
+    private static FactorSet ReadJson(string path, ReadOnlyMemory<byte> bytes, int expectedPairs)
+    {
+        using var doc = JsonInput.Parse(path, bytes);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new InputException(path, "", $"a JSON object with a \"{FactorFileFields.Factors}\" array", JsonInput.Show(doc.RootElement));
+        var r = new JsonInputObject(path, doc.RootElement);
+        var expectedArray = "an array of " + FactorFileFields.ExpectedCount(expectedPairs);
+        if (!r.IsPresent(FactorFileFields.Factors))
+            throw new InputException(path, FactorFileFields.Factors, expectedArray, "no such field");
+        var factors = r.Array(FactorFileFields.Factors) ?? throw r.Missing(FactorFileFields.Factors, expectedArray);
+        if (factors.Length != expectedPairs)
+            throw new InputException(path, FactorFileFields.Factors, FactorFileFields.ExpectedCount(expectedPairs), factors.Length.ToString(CultureInfo.InvariantCulture));
+
+        var lambda = new double[factors.Length]; // [pairs]
+        for (int i = 0; i < factors.Length; i++)
+        {
+            var e = factors[i];
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var v) || !double.IsFinite(v) || v <= 0)
+                throw new InputException(path, $"{FactorFileFields.Factors}[{i}]", FactorFileFields.PositiveNumber, JsonInput.Show(e));
+            lambda[i] = v;
+        }
+
+        // n̂ may be written as an integral float (3.0): Python writers do that.
+        int nHat = 0;
+        if (r.Get(FactorFileFields.NHat) is { } n)
+        {
+            if (n.ValueKind != JsonValueKind.Number || !n.TryGetDouble(out var d) || !double.IsFinite(d) || d < 0 || d != Math.Floor(d) || d > int.MaxValue)
+                throw r.Wrong(FactorFileFields.NHat, "an integer ≥ 0", n);
+            nHat = (int)d;
+        }
+        var attentionFactor = r.PositiveDouble(FactorFileFields.AttentionFactor, FactorFileFields.PositiveNumber) ?? 1.0;
+        return new FactorSet(lambda, nHat, attentionFactor, path);
     }
 
     private static byte[] ReadBytes(string path)

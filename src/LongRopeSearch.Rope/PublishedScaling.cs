@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LongRopeSearch.Rope;
 
 /// <summary>
-/// A checkpoint's own RoPE scaling (config.json rope_scaling, or transformers v5's rope_parameters) as Hugging Face
+/// A model's own RoPE scaling (config.json rope_scaling, or transformers v5's rope_parameters) as Hugging Face
 /// transformers applies it (modeling_rope_utils.py, v5), written as the project's factor sets: every rope_type yields
 /// modified inverse frequencies θ'_i and a cos/sin multiplier, so at a sequence length L it is the factor set
 /// λ_i = θ_i / θ'_i, n̂ = 0, attention factor = transformers' attention_scaling. Scoring that factor set is scoring the

@@ -37,7 +37,7 @@ public class ReportCommandTests
             Assert.Equal(ppl, (double)cache[TestJob.Long256.Key + "@L=256"]!["ppl"]!);
         }
         Assert.Contains("target 256", html, StringComparison.Ordinal); // validation tables
-        Assert.Contains("long 128 (generation)", html, StringComparison.Ordinal); // history progress
+        Assert.Contains("target 128 (generation)", html, StringComparison.Ordinal); // history progress
 
         var cached = File.ReadAllText(Path.Combine(job.Dir.Root, "sweep.json"));
         (exit, stdout, stderr) = TestJob.Cli("report", "--out", job.Dir.Root, "--threads", "2");

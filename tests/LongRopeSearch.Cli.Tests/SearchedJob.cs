@@ -1,6 +1,7 @@
 using System.Globalization;
 using LongRopeSearch.Store;
 using LongRopeSearch.TestSupport;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Cli.Tests;
 

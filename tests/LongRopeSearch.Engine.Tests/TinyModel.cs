@@ -46,7 +46,7 @@ public sealed record TinySpec
     };
 }
 
-/// <summary>One layer's weights as plain float arrays, [out, in] row-major like the checkpoint.</summary>
+/// <summary>One layer's weights as plain float arrays, [out, in] row-major like the safetensors.</summary>
 public sealed class RawLayer
 {
     public required float[] InputNorm { get; set; }   // [hidden]

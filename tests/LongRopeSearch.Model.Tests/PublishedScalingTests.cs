@@ -9,17 +9,17 @@ using Xunit;
 namespace LongRopeSearch.Model.Tests;
 
 /// <summary>
-/// A checkpoint's own RoPE scaling, from config.json to factor sets: every case of tests/fixtures/rope/published.json
+/// A model's own RoPE scaling, from config.json to factor sets: every case of tests/fixtures/rope/published.json
 /// (tools/make_fixtures.py, transformers v5's formulas re-derived in tools/torch_llama.py) read by the config reader and
 /// evaluated at its lengths; and the refusals of what transformers cannot run.
 /// </summary>
 public sealed class PublishedScalingTests : IDisposable
 {
-    private readonly TempDir _tmp = new();
-    private readonly JsonObject _config = new TinyModelBuilder().Config;
-    private string ConfigPath => _tmp.File("config.json");
+    private readonly ConfigJsonFile _file = new();
+    private JsonObject Config => _file.Config;
+    private string ConfigPath => _file.Path;
 
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => _file.Dispose();
 
     private static JsonArray FixtureCases() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Fixtures, "rope", "published.json")))!["cases"]!.AsArray();
@@ -72,9 +72,9 @@ public sealed class PublishedScalingTests : IDisposable
     [Fact]
     public void Longrope_switches_to_the_long_factors_one_past_the_original_length()
     {
-        _config["model_type"] = "phi3";
-        _config["original_max_position_embeddings"] = 32;
-        _config["rope_scaling"] = new JsonObject { ["type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.5), ["long_factor"] = new JsonArray(2.0, 8.0) };
+        Config["model_type"] = "phi3";
+        Config["original_max_position_embeddings"] = 32;
+        Config["rope_scaling"] = new JsonObject { ["type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.5), ["long_factor"] = new JsonArray(2.0, 8.0) };
         var s = Load().RopeScaling!;
         Assert.True(s.DependsOnLength);
         Assert.Equal([1.0, 1.5], s.FactorsAt(32).Lambda);
@@ -91,26 +91,26 @@ public sealed class PublishedScalingTests : IDisposable
     [InlineData("llama3", "low_freq_factor")]
     public void A_required_parameter_is_named_when_missing(string type, string field)
     {
-        _config["rope_scaling"] = new JsonObject { ["rope_type"] = type };
-        if (type == "llama3") _config["rope_scaling"]!["factor"] = 8.0;
+        Config["rope_scaling"] = new JsonObject { ["rope_type"] = type };
+        if (type == "llama3") Config["rope_scaling"]!["factor"] = 8.0;
         Refused($"rope_scaling.{field}", "missing");
     }
 
     [Fact]
     public void Llama3_needs_high_freq_factor_above_low_freq_factor()
     {
-        _config["rope_scaling"] = new JsonObject { ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 4.0, ["high_freq_factor"] = 1.0 };
+        Config["rope_scaling"] = new JsonObject { ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 4.0, ["high_freq_factor"] = 1.0 };
         Refused("rope_scaling.high_freq_factor", "greater than low_freq_factor = 4", "1");
     }
 
     [Fact]
     public void Longrope_factor_lists_need_one_positive_number_per_rotary_pair()
     {
-        _config["rope_scaling"] = new JsonObject { ["rope_type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.0), ["long_factor"] = new JsonArray(1.0) };
+        Config["rope_scaling"] = new JsonObject { ["rope_type"] = "longrope", ["short_factor"] = new JsonArray(1.0, 1.0), ["long_factor"] = new JsonArray(1.0) };
         Refused("rope_scaling.long_factor", "an array of 2 positive numbers", "1 values");
-        _config["rope_scaling"]!["long_factor"] = new JsonArray(1.0, -2.0);
+        Config["rope_scaling"]!["long_factor"] = new JsonArray(1.0, -2.0);
         Refused("rope_scaling.long_factor[1]", "a positive finite number", "-2");
-        _config["rope_scaling"]!.AsObject().Remove("short_factor");
+        Config["rope_scaling"]!.AsObject().Remove("short_factor");
         Refused("rope_scaling.short_factor", "missing");
     }
 
@@ -120,17 +120,17 @@ public sealed class PublishedScalingTests : IDisposable
     [InlineData("llama3")]
     public void Phi3_accepts_only_longrope_as_phi3config_does(string type)
     {
-        _config["model_type"] = "phi3";
-        _config["rope_scaling"] = new JsonObject { ["rope_type"] = type, ["factor"] = 2.0 };
+        Config["model_type"] = "phi3";
+        Config["rope_scaling"] = new JsonObject { ["rope_type"] = type, ["factor"] = 2.0 };
         Refused("rope_scaling.rope_type", "one of longrope", "model_type phi3", $"\"{type}\"");
     }
 
     [Fact]
     public void Phi3_renames_legacy_su_and_yarn_to_longrope_and_defaults_the_original_length_to_4096()
     {
-        _config["model_type"] = "phi3";
-        _config["max_position_embeddings"] = 8192;
-        _config["rope_scaling"] = new JsonObject
+        Config["model_type"] = "phi3";
+        Config["max_position_embeddings"] = 8192;
+        Config["rope_scaling"] = new JsonObject
         {
             ["type"] = "yarn", ["original_max_position_embeddings"] = 16, // Phi3Config's attribute (4096) wins over this
             ["short_factor"] = new JsonArray(1.0, 1.0), ["long_factor"] = new JsonArray(2.0, 3.0),
@@ -143,32 +143,22 @@ public sealed class PublishedScalingTests : IDisposable
     [Fact]
     public void Plain_rope_has_no_scaling_and_default_is_not_one()
     {
-        _config["rope_scaling"] = new JsonObject { ["rope_type"] = "default" };
+        Config["rope_scaling"] = new JsonObject { ["rope_type"] = "default" };
         Assert.Null(Load().RopeScaling);
-        _config["rope_scaling"] = new JsonObject(); // empty: transformers falls back to rope_parameters
-        _config["rope_parameters"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 2.0 };
+        Config["rope_scaling"] = new JsonObject(); // empty: transformers falls back to rope_parameters
+        Config["rope_parameters"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 2.0 };
         Assert.Equal("rope_parameters", Load().RopeScaling!.Field);
     }
 
     [Fact]
     public void A_rope_theta_inside_the_rope_parameters_wins_as_in_transformers_v5()
     {
-        _config["rope_theta"] = 10000.0;
-        _config["rope_parameters"] = new JsonObject { ["rope_type"] = "default", ["rope_theta"] = 500000.0 };
+        Config["rope_theta"] = 10000.0;
+        Config["rope_parameters"] = new JsonObject { ["rope_type"] = "default", ["rope_theta"] = 500000.0 };
         Assert.Equal(500000.0, Load().RopeTheta);
     }
 
-    private ModelConfig Load()
-    {
-        File.WriteAllText(ConfigPath, _config.ToJsonString());
-        return ModelConfig.Load(ConfigPath);
-    }
+    private ModelConfig Load() => _file.Load();
 
-    private void Refused(params string[] mentions)
-    {
-        File.WriteAllText(ConfigPath, _config.ToJsonString());
-        var e = Assert.Throws<InputException>(() => ModelConfig.Load(ConfigPath));
-        Assert.Contains(ConfigPath, e.Message, StringComparison.Ordinal);
-        foreach (var m in mentions) Assert.Contains(m, e.Message, StringComparison.Ordinal);
-    }
+    private void Refused(params string[] mentions) => _file.Refused(mentions);
 }

@@ -161,6 +161,6 @@ public sealed class SafetensorsValidationTests : IDisposable
     public void Metadata_values_must_be_strings()
     {
         Write(PathName, "{\"__metadata__\":{\"format\":1}}", dataBytes: 0);
-        AssertMentions(Refused(), "__metadata__.format", "a string", "number 1");
+        AssertMentions(Refused(), "__metadata__.format", "a string", "found 1");
     }
 }

@@ -4,7 +4,7 @@ using LongRopeSearch.Model;
 namespace LongRopeSearch.Model.Tests;
 
 /// <summary>
-/// Writes small Llama-family checkpoints into a directory: a config.json (editable as a JsonObject before writing)
+/// Writes small Llama-family model folders into a directory: a config.json (editable as a JsonObject before writing)
 /// and tensors of the shapes the config implies, filled with values exactly representable in F16 and BF16 (k/16 for
 /// small integers k) so every stored dtype must read back the very floats that were generated.
 /// </summary>

@@ -95,7 +95,7 @@ public class AttentionFactorSearchTests
         // The short stage is scored with the factor the last target's deployable best found, and does not search it.
         Assert.Null(result.ShortResult!.Stage.Space.AttentionGrid);
         Assert.Equal(deployed, result.ShortResult.Stage.Space.AttentionFactor);
-        Assert.All(records.Where(r => r.Stage.Kind == StageKind.Short), r => Assert.Equal(deployed, r.Candidate.Factors.AttentionFactor));
+        Assert.All(records.Where(r => r.Stage.Kind == FactorKind.Short), r => Assert.Equal(deployed, r.Candidate.Factors.AttentionFactor));
         // The second target's previous-target seed keeps the first target's factor.
         var prev = records.First(r => r.Stage.Index == 1);
         Assert.Equal(CandidateOrigin.PreviousTarget, prev.Candidate.Origin);

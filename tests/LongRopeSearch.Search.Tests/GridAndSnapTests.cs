@@ -31,7 +31,7 @@ public class GridAndSnapTests
     [Fact]
     public void N_hat_choices_are_capped_below_the_length()
     {
-        var short128 = TargetSpace.Create(TestSpaces.Small(), StageKind.Short, 128, null, 1.0);
+        var short128 = TargetSpace.Create(TestSpaces.Small(), FactorKind.Short, 128, null, 1.0);
         Assert.Equal([0, 1, 2, 4, 8, 16, 32, 64], short128.NHatChoices);
     }
 
@@ -107,9 +107,9 @@ public class CriticalDimensionRuleTests
     public void Longrope2_at_the_short_stage_uses_its_own_scale_and_does_nothing_at_or_below_L0()
     {
         var space = TestSpaces.Small() with { CriticalDimension = new CriticalDimensionSetting(CriticalDimensionMode.Explicit, 5) };
-        var short128 = TargetSpace.Create(space, StageKind.Short, 128, null, 1.0);   // s = 2
+        var short128 = TargetSpace.Create(space, FactorKind.Short, 128, null, 1.0);   // s = 2
         Assert.Equal([1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0], short128.LowIndex.Select(short128.GridValue));
-        var short64 = TargetSpace.Create(space, StageKind.Short, 64, null, 1.0);     // s = 1
+        var short64 = TargetSpace.Create(space, FactorKind.Short, 64, null, 1.0);     // s = 1
         Assert.All(short64.LowIndex, i => Assert.Equal(0, i));
     }
 

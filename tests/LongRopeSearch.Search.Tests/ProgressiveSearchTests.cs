@@ -1,5 +1,6 @@
 using LongRopeSearch.Search;
 using Xunit;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Search.Tests;
 
@@ -14,7 +15,7 @@ public class ProgressiveSearchTests
         var result = search.Run(new SyntheticEvaluator(4), records.Add);
 
         Assert.Equal(3, result.Stages.Count);
-        Assert.Equal([StageKind.Long, StageKind.Long, StageKind.Short], result.Stages.Select(s => s.Stage.Kind));
+        Assert.Equal([FactorKind.Long, FactorKind.Long, FactorKind.Short], result.Stages.Select(s => s.Stage.Kind));
 
         // Stage 1 (1024, s = 16) starts with the stage-0 best (s = 8) rescaled: λ' = 1 + (λ − 1)·15/7, on the grid.
         var best0 = result.Stages[0].Best.Candidate.Factors;
@@ -26,7 +27,7 @@ public class ProgressiveSearchTests
         Assert.Equal(["previous-target", "pi", "ntk"], records.Where(r => r.Stage.Index == 1).Take(3).Select(r => r.Candidate.Origin));
 
         // The short stage (128, s = 2) starts with identity, then the last long best rescaled by (2 − 1)/(16 − 1).
-        var shortRecords = records.Where(r => r.Stage.Kind == StageKind.Short).ToList();
+        var shortRecords = records.Where(r => r.Stage.Kind == FactorKind.Short).ToList();
         Assert.Equal(CandidateOrigin.Identity, shortRecords[0].Candidate.Origin);
         Assert.All(shortRecords[0].Candidate.Factors.Lambda, l => Assert.Equal(1.0, l));
         Assert.Equal(CandidateOrigin.LongRescaled, shortRecords[1].Candidate.Origin);

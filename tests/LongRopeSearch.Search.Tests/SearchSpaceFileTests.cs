@@ -2,6 +2,7 @@ using LongRopeSearch.Core;
 using LongRopeSearch.Search;
 using LongRopeSearch.TestSupport;
 using Xunit;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Search.Tests;
 
@@ -44,7 +45,7 @@ public class SearchSpaceFileTests
         var s = Parse("""{"lambda": {"min": 1.0, "max": [2,2,2,2,3,3,3,3]}, "step": 0.05}""", pairs: 8);
         Assert.Equal(0.05m, s.Step);
         Assert.Equal([2m, 2m, 2m, 2m, 3m, 3m, 3m, 3m], s.Lambda.MaxPerPair);
-        var ts = TargetSpace.Create(s, StageKind.Long, 1024, null, 1.0);
+        var ts = TargetSpace.Create(s, FactorKind.Long, 1024, null, 1.0);
         Assert.Equal([20, 20, 20, 20, 40, 40, 40, 40], ts.HighIndex);
     }
 
@@ -125,8 +126,8 @@ public class SearchSpaceFileTests
         Assert.Equal(41, s.AttentionFactor.Grid!.Count);
         Assert.Equal(0.01m, Parse("""{"attention_factor": {"policy": "search", "min": 1, "max": 2}}""").AttentionFactor.Grid!.Step);
         // The long targets search it; the short stage never does (one factor is deployed for short and long).
-        Assert.NotNull(TargetSpace.Create(s, StageKind.Long, 2048, null, 1.2).AttentionGrid);
-        Assert.Null(TargetSpace.Create(s, StageKind.Short, 512, null, 1.2).AttentionGrid);
+        Assert.NotNull(TargetSpace.Create(s, FactorKind.Long, 2048, null, 1.2).AttentionGrid);
+        Assert.Null(TargetSpace.Create(s, FactorKind.Short, 512, null, 1.2).AttentionGrid);
         // The value seeded beside each seed's own factor is LongRoPE's default.
         Assert.Equal(Math.Sqrt(1 + Math.Log(8) / Math.Log(256)), s.AttentionFactor.For(2048, 256), 15);
     }
@@ -169,7 +170,7 @@ public class SearchSpaceFileTests
         Assert.Equal(512, s.ShortLength);
         Assert.Equal((64, 40, 32, 16, 16, 4), (s.Evolution.Population, s.Evolution.Generations, s.Evolution.Parents, s.Evolution.Mutations, s.Evolution.Crossovers, s.Evolution.Samples));
         Assert.Equal(1UL, s.Seed);
-        var ts = TargetSpace.Create(s, StageKind.Long, 4096, null, 1.0);
+        var ts = TargetSpace.Create(s, FactorKind.Long, 4096, null, 1.0);
         Assert.Equal(20.0, ts.GridValue(ts.HighIndex[^1]));   // 1.25 · 16
     }
 
@@ -195,7 +196,7 @@ public class SearchSpaceFileTests
         Assert.Equal(population, s.Evolution.Population);
         Assert.Equal(samples, s.Evolution.Samples);
         Assert.Equal(shortLength, s.ShortLength);
-        var last = TargetSpace.Create(s, StageKind.Long, targets[^1], null, 1.0);
+        var last = TargetSpace.Create(s, FactorKind.Long, targets[^1], null, 1.0);
         Assert.Equal(1.25 * targets[^1] / 4096, last.GridValue(last.HighIndex[^1]));
     }
 }

@@ -34,7 +34,7 @@ public static class TestSpaces
         };
 
     public static TargetSpace Target(SearchSpace space, int length, int? criticalPair = null) =>
-        TargetSpace.Create(space, StageKind.Long, length, criticalPair, space.AttentionFactor.For(length, space.OriginalLength));
+        TargetSpace.Create(space, FactorKind.Long, length, criticalPair, space.AttentionFactor.For(length, space.OriginalLength));
 
     /// <summary>
     /// Baselines of a kind: PI (all λ = s, attention factor 1) and a crude NTK-like curve λ_i = s^(i/(P−1)) with a
@@ -47,5 +47,5 @@ public static class TestSpaces
     ];
 
     public static ISeedProvider BaselineProvider { get; } = SeedProvider.FromDelegate(stage =>
-        stage.Kind == StageKind.Long ? Baselines(stage.Space.Pairs, stage.Scale) : []);
+        stage.Kind == FactorKind.Long ? Baselines(stage.Space.Pairs, stage.Scale) : []);
 }

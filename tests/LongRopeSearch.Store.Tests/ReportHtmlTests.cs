@@ -37,7 +37,7 @@ public class ReportHtmlTests
         Assert.Equal(12.0, d.EvaluationSeconds, 9);
         Assert.Equal(T0, d.First);
         Assert.Equal(T0.AddMinutes(90), d.Last);
-        Assert.Equal(["long 256", "short 64"], d.Generations.Select(g => g.Stage).ToArray());
+        Assert.Equal(["target 256", "short 64"], d.Generations.Select(g => g.Stage).ToArray());
         var longStage = d.Generations[0].Points;
         // The abandoned candidate's 5 (over part of its samples) is not a result.
         Assert.Equal([25.0, 27.0, 21.0], longStage.Select(p => p.GenerationBestPpl).ToArray());
@@ -94,7 +94,7 @@ public class ReportHtmlTests
     {
         var progress = Section(HtmlReport.Render(Data()), "progress");
         var names = Regex.Matches(progress, "data-series=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToArray();
-        Assert.Equal(["long 256", "long 256 (generation)", "short 64", "short 64 (generation)"], names);
+        Assert.Equal(["target 256", "target 256 (generation)", "short 64", "short 64 (generation)"], names);
     }
 
     [Fact]

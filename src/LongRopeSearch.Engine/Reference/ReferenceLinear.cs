@@ -6,7 +6,7 @@ namespace LongRopeSearch.Engine;
 
 /// <summary>
 /// y[t, r] = Σ_c W[r, c]·x[t, c] (+ b[r]) for every token row t: Hugging Face nn.Linear with W stored [out, in].
-/// Each weight row is converted to float32 once per call and applied to all token rows, so F16/BF16 checkpoints cost
+/// Each weight row is converted to float32 once per call and applied to all token rows, so F16/BF16 models cost
 /// one conversion per weight; dot products accumulate in float64 because this is the yardstick.
 /// Threads split the output columns r; each y element is one sequential sum, so the bits never depend on scheduling.
 /// The yardstick of the fast Gemm and its micro-kernels.

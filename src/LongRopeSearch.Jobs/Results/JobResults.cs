@@ -25,7 +25,7 @@ public enum FactorChoice
 public sealed record StageSets(FactorKind Kind, int Length, ExportedSet Best, ExportedSet? Deployable, bool Running = false)
 {
     /// <summary>"target 2048" / "short 512".</summary>
-    public string Name => string.Create(CultureInfo.InvariantCulture, $"{(Kind == FactorKind.Long ? "target" : "short")} {Length}");
+    public string Name => Kind.StageName(Length);
 
     /// <summary>The set <paramref name="choice"/> names, with the best overall beside it; null when it asks for a deployable set and there is none.</summary>
     public StageExport? Take(FactorChoice choice) => choice switch
@@ -123,7 +123,7 @@ public sealed class JobResults
         var label = string.Create(CultureInfo.InvariantCulture,
             $"best so far, generation {progress.Generation} of {progress.Generations - 1} ({stage.Name}; generation 0 is the initial population), not final");
         var running = RunningSets(stage, searcher, state);
-        if (stage.Kind == StageKind.Long)
+        if (stage.Kind == FactorKind.Long)
         {
             if (target is { } t && t != stage.Length)
                 throw new InputException("--target", "", string.Create(CultureInfo.InvariantCulture,
@@ -182,7 +182,7 @@ public sealed class JobResults
     {
         if (!Job.Store.HasState) return null;
         return _checkpoint.Value?.Completed
-            .FirstOrDefault(r => r.Stage.ToFactorKind() == bestFile.Kind && r.Stage.Length == bestFile.Length)?.BestDeployable;
+            .FirstOrDefault(r => r.Stage.Kind == bestFile.Kind && r.Stage.Length == bestFile.Length)?.BestDeployable;
     }
 
     /// <summary>
@@ -193,7 +193,7 @@ public sealed class JobResults
     private StageSets RunningSets(SearchStage stage, LongRopeSearcher searcher, JobState state)
     {
         var source = Job.Store.NameOf(JobArtifact.State) + string.Create(CultureInfo.InvariantCulture, $" ({stage.Name}, running)");
-        var kindText = stage.ToFactorKind().Text();
+        var kindText = stage.Kind.Text();
         var candidates = searcher.RankedFull.Select(e => (Factors: e.Candidate.Factors, e.Score.MeanNll, e.Candidate.Id))
             .Concat(state.PendingRows
                 .Where(r => !r.Abandoned && r.Stage == kindText && r.TargetLength == stage.Length && double.IsFinite(r.MeanNll))
@@ -205,6 +205,6 @@ public sealed class JobResults
         ExportedSet Set((FactorSet Factors, double MeanNll, long Id) c) => new(c.Factors, source, Math.Exp(c.MeanNll), null);
         var best = Set(candidates[0]);
         var deployable = candidates.Where(c => c.Factors.NHat == 0).Select(Set).FirstOrDefault();
-        return new StageSets(stage.ToFactorKind(), stage.Length, best, deployable, Running: true);
+        return new StageSets(stage.Kind, stage.Length, best, deployable, Running: true);
     }
 }

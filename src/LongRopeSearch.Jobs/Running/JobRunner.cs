@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LongRopeSearch.Core;
 using LongRopeSearch.Engine;
+using LongRopeSearch.Rope;
 using LongRopeSearch.Search;
 using LongRopeSearch.Store;
 using LongRopeSearch.Store.History;
@@ -234,7 +235,7 @@ public sealed class JobRunner
     private HistoryRow Row(SearchStep step, CandidateScore score) => new()
     {
         JobId = _job.Id,
-        Stage = step.Kind.ToFactorKind().Text(),
+        Stage = step.Kind.Text(),
         TargetLength = step.Length,
         Generation = step.Candidate.Generation,
         CandidateId = step.Candidate.Id,

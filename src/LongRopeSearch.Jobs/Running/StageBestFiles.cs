@@ -1,3 +1,4 @@
+using LongRopeSearch.Rope;
 using LongRopeSearch.Search;
 using LongRopeSearch.Store;
 
@@ -17,7 +18,7 @@ internal static class StageBestFiles
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(result);
-        var kind = result.Stage.ToFactorKind();
+        var kind = result.Stage.Kind;
         store.SaveBest(kind, result.Stage.Length, result.Best.Candidate.Factors, Fields(job, result, result.Best, deployable: false));
         if (result.BestDeployable is { } d)
             store.SaveBest(kind, result.Stage.Length, d.Candidate.Factors, Fields(job, result, d, deployable: true), deployable: true);
@@ -29,14 +30,14 @@ internal static class StageBestFiles
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(result);
-        var kind = result.Stage.ToFactorKind();
+        var kind = result.Stage.Kind;
         var files = store.ListBest().Where(b => b.Kind == kind && b.Length == result.Stage.Length).ToList();
         return files.Any(b => !b.Deployable) && (result.BestDeployable is null || files.Any(b => b.Deployable));
     }
 
     private static Dictionary<string, object?> Fields(JobContext job, StageResult result, EvaluatedCandidate e, bool deployable)
     {
-        var kind = result.Stage.ToFactorKind();
+        var kind = result.Stage.Kind;
         var fields = new Dictionary<string, object?>
         {
             ["stage"] = kind.Text(),

@@ -52,7 +52,7 @@ internal sealed class StageValidator(PerplexityScorer scorer, JobSamples samples
                 searchNll, Math.Exp(searchNll), onValidation.MeanNll, onValidation.Ppl, onValidation.PerSampleNll,
                 onL0?.MeanNll, onL0?.Ppl));
         }
-        return new ValidationTable(stage.Stage.Name, stage.Stage.ToFactorKind(), length, search.Samples.Count, validation.Samples.Count, rows, l0);
+        return new ValidationTable(stage.Stage.Name, stage.Stage.Kind, length, search.Samples.Count, validation.Samples.Count, rows, l0);
     }
 
     /// <summary>

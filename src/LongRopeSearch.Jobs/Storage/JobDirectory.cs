@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using LongRopeSearch.Store;
 using LongRopeSearch.Store.Exports;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Jobs;
 

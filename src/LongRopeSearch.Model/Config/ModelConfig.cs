@@ -57,7 +57,7 @@ public sealed record ModelConfig
     public IReadOnlyList<bool>? WindowedLayers { get; init; }
 
     /// <summary>
-    /// The checkpoint's own RoPE scaling (rope_scaling, or transformers v5's rope_parameters, of rope_type linear, dynamic,
+    /// The model's own RoPE scaling (rope_scaling, or transformers v5's rope_parameters, of rope_type linear, dynamic,
     /// yarn, llama3 or longrope), null for plain RoPE. `eval` scores the model as published through
     /// <see cref="PublishedScaling.FactorsAt"/>; a searched factor set replaces it (λ relative to the plain θ_i).
     /// </summary>

@@ -17,14 +17,14 @@ public static class ModelFamilies
 
     internal static readonly ModelFamily Llama = new("llama",
         // LlamaAttention: every projection's bias is config.attention_bias.
-        f => f.OptionalBool("attention_bias") is true ? new ProjectionBiases(true, true) : default,
+        f => f.Bool("attention_bias") is true ? new ProjectionBiases(true, true) : default,
         (_, _) => null,
         SeparateProjections.Instance);
 
     internal static readonly ModelFamily Mistral = new("mistral",
         // MistralAttention builds q/k/v/o without bias whatever the config says.
         _ => default,
-        (f, _) => EveryLayer(f.IsPresent("sliding_window") ? f.OptionalPositiveInt("sliding_window") : DefaultSlidingWindow),
+        (f, _) => EveryLayer(f.IsPresent("sliding_window") ? f.PositiveInt("sliding_window") : DefaultSlidingWindow),
         SeparateProjections.Instance);
 
     internal static readonly ModelFamily Qwen2 = new("qwen2",
@@ -41,7 +41,7 @@ public static class ModelFamilies
     /// </summary>
     internal static readonly ModelFamily Phi3 = new("phi3",
         _ => default,
-        (f, _) => EveryLayer(f.OptionalPositiveInt("sliding_window")),
+        (f, _) => EveryLayer(f.PositiveInt("sliding_window")),
         FusedProjections.Instance)
     {
         PartialRotary = true,
@@ -68,10 +68,10 @@ public static class ModelFamilies
     /// "sliding_attention" (by default those from max_window_layers on: layer i is windowed when i ≥ max_window_layers).
     /// No windowed layer means global attention.
     /// </summary>
-    private static LayerWindows? Qwen2SlidingWindow(JsonFields f, int layers)
+    private static LayerWindows? Qwen2SlidingWindow(JsonInputObject f, int layers)
     {
-        if (f.OptionalBool("use_sliding_window") is not true) return null;
-        int? window = f.IsPresent("sliding_window") ? f.OptionalPositiveInt("sliding_window") : DefaultSlidingWindow;
+        if (f.Bool("use_sliding_window") is not true) return null;
+        int? window = f.IsPresent("sliding_window") ? f.PositiveInt("sliding_window") : DefaultSlidingWindow;
         if (window is not int w) return null;
         bool[] windowed;
         if (f.Get("layer_types") is { } types)
@@ -80,22 +80,22 @@ public static class ModelFamilies
         }
         else
         {
-            int first = f.OptionalNonNegativeInt("max_window_layers") ?? DefaultQwen2MaxWindowLayers;
+            int first = f.Int("max_window_layers", 0) ?? DefaultQwen2MaxWindowLayers;
             windowed = Enumerable.Range(0, layers).Select(i => i >= first).ToArray();
         }
         return windowed.Contains(true) ? new LayerWindows(w, windowed) : null;
     }
 
-    private static List<string> LayerTypes(JsonFields f, JsonElement types, int layers)
+    private static List<string> LayerTypes(JsonInputObject f, JsonElement types, int layers)
     {
         const string expected = "an array of \"full_attention\" or \"sliding_attention\", one per layer";
         if (types.ValueKind != JsonValueKind.Array || types.GetArrayLength() != layers)
-            throw new InputException(f.Source, f.FieldName("layer_types"), $"{expected} ({layers} layers)", JsonFields.Show(types));
+            throw new InputException(f.Source, f.Field("layer_types"), $"{expected} ({layers} layers)", JsonInput.Show(types));
         var list = new List<string>();
         foreach (var t in types.EnumerateArray())
         {
             if (t.ValueKind != JsonValueKind.String || t.GetString() is not ("full_attention" or "sliding_attention"))
-                throw new InputException(f.Source, f.FieldName($"layer_types[{list.Count}]"), expected, JsonFields.Show(t));
+                throw new InputException(f.Source, f.Field($"layer_types[{list.Count}]"), expected, JsonInput.Show(t));
             list.Add(t.GetString()!);
         }
         return list;

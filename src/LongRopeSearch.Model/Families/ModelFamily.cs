@@ -1,3 +1,5 @@
+using LongRopeSearch.Core;
+
 namespace LongRopeSearch.Model;
 
 /// <summary>Which projections of a decoder layer carry a bias.</summary>
@@ -9,7 +11,7 @@ internal sealed record LayerWindows(int Window, bool[]? Layers);
 /// <summary>
 /// One decoder family: the block is the same for all of them (RMSNorm, rotary attention with GQA, SwiGLU MLP); what
 /// differs is how config.json says which biases, attention windows, rotary span and RoPE scalings the model has, and
-/// how the checkpoint stores the projections. Each rule follows the family's transformers configuration and modeling
+/// how the model's safetensors store the projections. Each rule follows the family's transformers configuration and modeling
 /// code.
 /// </summary>
 /// <param name="ModelType">config.json model_type.</param>
@@ -18,8 +20,8 @@ internal sealed record LayerWindows(int Window, bool[]? Layers);
 /// <param name="Layers">Binds one layer's tensors.</param>
 internal sealed record ModelFamily(
     string ModelType,
-    Func<JsonFields, ProjectionBiases> Biases,
-    Func<JsonFields, int, LayerWindows?> SlidingWindow,
+    Func<JsonInputObject, ProjectionBiases> Biases,
+    Func<JsonInputObject, int, LayerWindows?> SlidingWindow,
     ILayerBinder Layers)
 {
     /// <summary>

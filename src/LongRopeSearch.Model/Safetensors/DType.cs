@@ -1,6 +1,6 @@
 namespace LongRopeSearch.Model;
 
-/// <summary>Element types a checkpoint tensor may be stored in (safetensors names F32, F16, BF16; little-endian).</summary>
+/// <summary>Element types a model tensor may be stored in (safetensors names F32, F16, BF16; little-endian).</summary>
 public enum DType
 {
     F32,

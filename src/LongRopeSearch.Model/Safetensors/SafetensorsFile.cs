@@ -5,7 +5,7 @@ using LongRopeSearch.Core;
 namespace LongRopeSearch.Model;
 
 /// <summary>
-/// One safetensors file, memory-mapped read-only. Opening reads only the header (a few KB for real checkpoints);
+/// One safetensors file, memory-mapped read-only. Opening reads only the header (a few KB for real models);
 /// tensor bytes are paged in by the OS when the engine first touches them, so a multi-GB file opens instantly.
 /// Tensors are views into the mapping and stay valid until <see cref="Dispose"/>.
 /// </summary>

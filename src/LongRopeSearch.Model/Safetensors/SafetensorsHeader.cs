@@ -46,10 +46,10 @@ public sealed class SafetensorsHeader
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<SafetensorsEntry>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        using (var doc = JsonFields.ParseDocument(path, json))
+        using (var doc = JsonInput.Parse(path, json))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InputException(path, "header", "a JSON object mapping tensor names to entries", JsonFields.Show(doc.RootElement));
+                throw new InputException(path, "header", "a JSON object mapping tensor names to entries", JsonInput.Show(doc.RootElement));
             foreach (var member in doc.RootElement.EnumerateObject())
             {
                 // JSON objects may repeat a key; a tensor named twice would make the file ambiguous.
@@ -85,11 +85,11 @@ public sealed class SafetensorsHeader
     private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> metadata)
     {
         if (value.ValueKind != JsonValueKind.Object)
-            throw new InputException(path, "__metadata__", "an object mapping strings to strings", JsonFields.Show(value));
+            throw new InputException(path, "__metadata__", "an object mapping strings to strings", JsonInput.Show(value));
         foreach (var m in value.EnumerateObject())
         {
             if (m.Value.ValueKind != JsonValueKind.String)
-                throw new InputException(path, $"__metadata__.{m.Name}", "a string", JsonFields.Show(m.Value));
+                throw new InputException(path, $"__metadata__.{m.Name}", "a string", JsonInput.Show(m.Value));
             metadata[m.Name] = m.Value.GetString()!;
         }
     }
@@ -98,23 +98,23 @@ public sealed class SafetensorsHeader
     {
         var field = $"tensor {name}";
         if (value.ValueKind != JsonValueKind.Object)
-            throw new InputException(path, field, "an object with dtype, shape and data_offsets", JsonFields.Show(value));
-        var f = new JsonFields(path, value, field + ": ");
+            throw new InputException(path, field, "an object with dtype, shape and data_offsets", JsonInput.Show(value));
+        var f = new JsonInputObject(path, value, field + ": ");
         var dtype = ParseDType(path, name, f.RequiredString("dtype"));
 
         if (f.Get("shape") is not { ValueKind: JsonValueKind.Array } shapeJson)
-            throw f.Has("shape") ? f.WrongType("shape", "an array of non-negative integers", f.Get("shape")!.Value) : f.Missing("shape", "an array of non-negative integers");
+            throw f.Has("shape") ? f.Wrong("shape", "an array of non-negative integers", f.Get("shape")!.Value) : f.Missing("shape", "an array of non-negative integers");
         var shape = new int[shapeJson.GetArrayLength()];
         int i = 0;
         foreach (var d in shapeJson.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var n) || n < 0 || n > int.MaxValue)
-                throw new InputException(path, $"{field}: shape[{i}]", $"a non-negative integer at most {int.MaxValue}", JsonFields.Show(d));
+                throw new InputException(path, $"{field}: shape[{i}]", $"a non-negative integer at most {int.MaxValue}", JsonInput.Show(d));
             shape[i++] = (int)n;
         }
 
         if (f.Get("data_offsets") is not { ValueKind: JsonValueKind.Array } offsets || offsets.GetArrayLength() != 2)
-            throw f.Has("data_offsets") ? f.WrongType("data_offsets", "an array [begin, end]", f.Get("data_offsets")!.Value) : f.Missing("data_offsets", "an array [begin, end]");
+            throw f.Has("data_offsets") ? f.Wrong("data_offsets", "an array [begin, end]", f.Get("data_offsets")!.Value) : f.Missing("data_offsets", "an array [begin, end]");
         long begin = ReadOffset(path, field, offsets[0], "begin");
         long end = ReadOffset(path, field, offsets[1], "end");
         if (end < begin)
@@ -139,7 +139,7 @@ public sealed class SafetensorsHeader
     private static long ReadOffset(string path, string field, JsonElement v, string which)
     {
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < 0)
-            throw new InputException(path, $"{field}: data_offsets {which}", "a non-negative integer", JsonFields.Show(v));
+            throw new InputException(path, $"{field}: data_offsets {which}", "a non-negative integer", JsonInput.Show(v));
         return n;
     }
 

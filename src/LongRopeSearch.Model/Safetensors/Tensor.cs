@@ -59,7 +59,7 @@ public sealed unsafe class Tensor
     /// <summary>
     /// Rows [<paramref name="start"/>, start + <paramref name="count"/>) of a 2-D tensor, or elements of a 1-D one, as a
     /// view of the same bytes: same dtype, Data advanced by start·cols·element size, no copy. The view keeps this
-    /// tensor (and so its mapping) alive. Used to bind the parts of a fused checkpoint tensor (Phi-3's qkv_proj).
+    /// tensor (and so its mapping) alive. Used to bind the parts of a fused model tensor (Phi-3's qkv_proj).
     /// </summary>
     public Tensor RowRange(int start, int count)
     {

@@ -60,7 +60,7 @@ internal sealed class SeparateProjections : ILayerBinder
 /// Phi-3: self_attn.qkv_proj.weight [q + 2·kv, hidden] holds q, k, v as consecutive row blocks and
 /// mlp.gate_up_proj.weight [2·intermediate, hidden] holds gate then up (Phi3MLP: gate, up = chunk(2)). Each part is
 /// bound as a row-range view of the fused tensor (same bytes, no copy), so the engine's q|k|v and gate|up GEMMs read
-/// exactly the rows the fused checkpoint stores.
+/// exactly the rows the fused model tensor stores.
 /// </summary>
 internal sealed class FusedProjections : ILayerBinder
 {

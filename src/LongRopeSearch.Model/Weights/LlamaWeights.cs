@@ -2,7 +2,7 @@ namespace LongRopeSearch.Model;
 
 /// <summary>
 /// One decoder layer's tensors. Matrices are [out, in]. For a family with fused projections (Phi-3) Q, K, V and
-/// Gate, Up are row-range views of the fused checkpoint tensor.
+/// Gate, Up are row-range views of the fused model tensor.
 /// </summary>
 public sealed class LayerWeights
 {

@@ -39,7 +39,7 @@ internal sealed class ExpectedShape(int[] dims, string why)
     public override string ToString() => $"[{string.Join(", ", Dims)}] (from config {why})";
 }
 
-/// <summary>The checkpoint's tensors by name; a missing tensor or a wrong shape is an InputException naming the folder.</summary>
+/// <summary>The model folder's tensors by name; a missing tensor or a wrong shape is an InputException naming the folder.</summary>
 internal sealed class TensorLookup(IReadOnlyDictionary<string, Tensor> tensors, string source)
 {
     public Tensor Get(string name, ExpectedShape shape)

@@ -1,3 +1,5 @@
+using LongRopeSearch.Rope;
+
 namespace LongRopeSearch.Search;
 
 /// <summary>
@@ -5,4 +7,4 @@ namespace LongRopeSearch.Search;
 /// <see cref="Abandon"/> to the evaluator (null: evaluate every sample). Every step of one generation carries the
 /// same rule object, frozen when the generation started.
 /// </summary>
-public sealed record SearchStep(int StageIndex, StageKind Kind, int Length, Candidate Candidate, AbandonRule? Abandon);
+public sealed record SearchStep(int StageIndex, FactorKind Kind, int Length, Candidate Candidate, AbandonRule? Abandon);

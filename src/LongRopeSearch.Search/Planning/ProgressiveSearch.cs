@@ -54,11 +54,11 @@ public sealed class ProgressiveSearch
 
         var stages = new List<SearchStage>();
         foreach (var t in planned.Targets)
-            stages.Add(new SearchStage(stages.Count, TargetSpace.Create(planned, StageKind.Long, t, criticalPair, planned.AttentionFactor.For(t, planned.OriginalLength))));
+            stages.Add(new SearchStage(stages.Count, TargetSpace.Create(planned, FactorKind.Long, t, criticalPair, planned.AttentionFactor.For(t, planned.OriginalLength))));
         if (planned.ShortLength is { } sl)
         {
             var af = planned.AttentionFactor.For(planned.Targets[^1], planned.OriginalLength);
-            stages.Add(new SearchStage(stages.Count, TargetSpace.Create(planned, StageKind.Short, sl, criticalPair, af)));
+            stages.Add(new SearchStage(stages.Count, TargetSpace.Create(planned, FactorKind.Short, sl, criticalPair, af)));
         }
 
         var search = new ProgressiveSearch(stages, seeds, space.Seed);
@@ -171,14 +171,14 @@ public sealed class ProgressiveSearch
     {
         var stage = _stages[index];
         var seeds = new List<SeedCandidate>();
-        if (stage.Kind == StageKind.Long && index > 0)
+        if (stage.Kind == FactorKind.Long && index > 0)
         {
             var prev = _completed[^1];
             seeds.Add(new SeedCandidate(CandidateOrigin.PreviousTarget, Rescale(prev, stage.Scale)));
         }
-        if (stage.Kind == StageKind.Short)
+        if (stage.Kind == FactorKind.Short)
         {
-            var lastLong = _completed.Last(r => r.Stage.Kind == StageKind.Long);
+            var lastLong = _completed.Last(r => r.Stage.Kind == FactorKind.Long);
             var deployed = (lastLong.BestDeployable ?? lastLong.Best).Candidate.Factors.AttentionFactor;
             stage = _stages[index] = stage with { Space = stage.Space with { AttentionFactor = deployed } };
             seeds.Add(new SeedCandidate(CandidateOrigin.Identity, FactorSet.Identity(stage.Space.Pairs)));

@@ -1,3 +1,5 @@
+using LongRopeSearch.Rope;
+
 namespace LongRopeSearch.Search;
 
 /// <summary>
@@ -17,14 +19,14 @@ public sealed record SearchPlan(IReadOnlyList<int> Targets, int? ShortLength = n
 /// <summary>One stage of a plan: a long target or the short search, with its resolved space.</summary>
 public sealed record SearchStage(int Index, TargetSpace Space)
 {
-    public StageKind Kind => Space.Kind;
+    public FactorKind Kind => Space.Kind;
     public int Length => Space.Length;
 
     /// <summary>Length / L0.</summary>
     public double Scale => Space.Scale;
 
     /// <summary>"target 4096" or "short 512", for logs and progress.</summary>
-    public string Name => (Kind == StageKind.Short ? "short " : "target ") + Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string Name => Kind.StageName(Length);
 }
 
 /// <summary>

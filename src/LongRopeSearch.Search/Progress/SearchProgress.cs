@@ -1,3 +1,5 @@
+using LongRopeSearch.Rope;
+
 namespace LongRopeSearch.Search;
 
 /// <summary>Where a progressive search stands, for progress bars and logs.</summary>
@@ -64,8 +66,8 @@ public sealed record StageResult(SearchStage Stage, EvaluatedCandidate Best, IRe
 public sealed record ProgressiveSearchResult(IReadOnlyList<StageResult> Stages)
 {
     /// <summary>The best of the last long target (the long factors).</summary>
-    public StageResult LongResult => Stages.Last(s => s.Stage.Kind == StageKind.Long);
+    public StageResult LongResult => Stages.Last(s => s.Stage.Kind == FactorKind.Long);
 
     /// <summary>The short stage's result, or null when the plan has none.</summary>
-    public StageResult? ShortResult => Stages.FirstOrDefault(s => s.Stage.Kind == StageKind.Short);
+    public StageResult? ShortResult => Stages.FirstOrDefault(s => s.Stage.Kind == FactorKind.Short);
 }

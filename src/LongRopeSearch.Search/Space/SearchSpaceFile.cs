@@ -10,39 +10,33 @@ namespace LongRopeSearch.Search;
 /// </summary>
 public static class SearchSpaceFile
 {
+    /// <summary>What <see cref="JsonInputObject.RejectUnknown"/> says a valid member is.</summary>
+    private const string KnownSettings = "a known setting (see search-spaces/README.md)";
+
     /// <summary>Reads and validates <paramref name="path"/> for a model with <paramref name="pairs"/> rotary pairs and original context <paramref name="originalLength"/>.</summary>
     public static SearchSpace Load(string path, int pairs, int originalLength)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(path, "", "a readable search-space JSON file", ex.Message, ex);
-        }
-        return Parse(text, path, pairs, originalLength);
+        using var doc = JsonInput.ParseFile(path, "search-space JSON file");
+        return FromDocument(doc, path, pairs, originalLength);
     }
 
     /// <summary>As <see cref="Load"/>, from text; <paramref name="source"/> is named in errors.</summary>
     public static SearchSpace Parse(string json, string source, int pairs, int originalLength)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
-        catch (JsonException ex)
-        {
-            throw new InputException(source, "", "valid JSON", $"a syntax error at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {ex.Message}", ex);
-        }
-        using (doc)
-        {
-            JsonInput.CheckStrings(source, doc.RootElement);
-            var space = Read(new JsonObjectReader(source, doc.RootElement), pairs, originalLength);
-            space.Validate();
-            return space;
-        }
+        using var doc = JsonInput.Parse(source, json);
+        return FromDocument(doc, source, pairs, originalLength);
     }
 
-    private static SearchSpace Read(JsonObjectReader r, int pairs, int l0)
+    private static SearchSpace FromDocument(JsonDocument doc, string source, int pairs, int originalLength)
+    {
+        var space = Read(new JsonInputObject(source, doc.RootElement), pairs, originalLength);
+        space.Validate();
+        return space;
+    }
+
+    private static SearchSpace Read(JsonInputObject r, int pairs, int l0)
     {
         var defaults = new SearchSpace { Source = r.Source, Pairs = pairs, OriginalLength = l0 };
         var lambda = ReadBounds(r.Object("lambda")) ?? defaults.Lambda;
@@ -54,13 +48,13 @@ public static class SearchSpaceFile
             shortLength = shortObj.Get("length") is { } len ? ReadLength(shortObj, len, shortObj.Field("length"), l0)
                 : throw new InputException(r.Source, shortObj.Field("length"), "the short search length (tokens or \"2x\")", "the field is missing");
             shortLambda = ReadBounds(shortObj.Object("lambda")) ?? shortLambda;
-            shortObj.RejectUnknown();
+            shortObj.RejectUnknown(KnownSettings);
         }
 
         var targets = r.Array("targets")?.Select((e, i) => ReadLength(r, e, $"{r.Field("targets")}[{i}]", l0)).ToArray();
         var nHat = r.Array("n_hat_choices")?.Select((e, i) =>
             e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var n) ? n
-                : throw new InputException(r.Source, $"n_hat_choices[{i}]", "an integer", JsonObjectReader.Show(e))).ToArray();
+                : throw new InputException(r.Source, $"n_hat_choices[{i}]", "an integer", JsonInput.Show(e))).ToArray();
 
         var space = defaults with
         {
@@ -76,17 +70,17 @@ public static class SearchSpaceFile
             Evolution = ReadEvolution(r, defaults.Evolution),
             Seed = r.UInt64("seed") ?? defaults.Seed,
         };
-        r.RejectUnknown();
+        r.RejectUnknown(KnownSettings);
         return space;
     }
 
-    private static EvolutionSettings ReadEvolution(JsonObjectReader r, EvolutionSettings d)
+    private static EvolutionSettings ReadEvolution(JsonInputObject r, EvolutionSettings d)
     {
         var abandon = d.EarlyAbandon;
         if (r.Object("early_abandon") is { } a)
         {
             abandon = new EarlyAbandonSettings(a.Bool("enabled") ?? abandon.Enabled, a.Double("margin") ?? abandon.Margin, a.Int("min_samples") ?? abandon.MinSamples);
-            a.RejectUnknown();
+            a.RejectUnknown(KnownSettings);
         }
         return new EvolutionSettings
         {
@@ -103,7 +97,7 @@ public static class SearchSpaceFile
         };
     }
 
-    private static LambdaBounds? ReadBounds(JsonObjectReader? r)
+    private static LambdaBounds? ReadBounds(JsonInputObject? r)
     {
         if (r is null) return null;
         var b = new LambdaBounds();
@@ -116,18 +110,18 @@ public static class SearchSpaceFile
         if (max is { } mx)
             b = mx.ValueKind == JsonValueKind.Array ? b with { MaxPerPair = ReadDecimals(r, mx, "max") } : b with { Max = r.ToDecimal(mx, r.Field("max")) };
         if (multiplier is { } m) b = b with { MaxScaleMultiplier = m };
-        r.RejectUnknown();
+        r.RejectUnknown(KnownSettings);
         return b;
     }
 
-    private static decimal[] ReadDecimals(JsonObjectReader r, JsonElement array, string name) =>
+    private static decimal[] ReadDecimals(JsonInputObject r, JsonElement array, string name) =>
         array.EnumerateArray().Select((e, i) => r.ToDecimal(e, $"{r.Field(name)}[{i}]")).ToArray();
 
     /// <summary>
     /// <c>false</c>; <c>true</c> (the model's critical pair, LongRoPE2's rule); an integer k (LongRoPE2's rule at k);
     /// or <c>{"rule": "longrope2" | "ntk-below", "pair": "model" | k}</c>.
     /// </summary>
-    private static CriticalDimensionSetting ReadCritical(JsonObjectReader r)
+    private static CriticalDimensionSetting ReadCritical(JsonInputObject r)
     {
         const string expected = "false, true (the model's critical pair), a pair index, or {\"rule\": ..., \"pair\": ...}";
         if (r.Get("critical_dimension") is not { } v) return CriticalDimensionSetting.Off;
@@ -139,7 +133,7 @@ public static class SearchSpaceFile
             case JsonValueKind.Object: break;
             default: throw r.Wrong("critical_dimension", expected, v);
         }
-        var o = new JsonObjectReader(r.Source, v, r.Field("critical_dimension") + ".");
+        var o = new JsonInputObject(r.Source, v, r.Field("critical_dimension") + ".");
         var ruleText = o.String("rule") ?? "longrope2";
         var rule = ruleText switch
         {
@@ -154,7 +148,7 @@ public static class SearchSpaceFile
             { ValueKind: JsonValueKind.Number } p when p.TryGetInt32(out var pair) => new CriticalDimensionSetting(CriticalDimensionMode.Explicit, pair, rule),
             { } p => throw o.Wrong("pair", "\"model\" or a pair index", p),
         };
-        o.RejectUnknown();
+        o.RejectUnknown(KnownSettings);
         return setting;
     }
 
@@ -163,7 +157,7 @@ public static class SearchSpaceFile
     /// <c>{"policy": "search", "min": a, "max": b, "step": c}</c> (min/max/step only with "search", read as decimals
     /// like the λ grid).
     /// </summary>
-    private static AttentionFactorSetting? ReadAttentionFactor(JsonObjectReader? r)
+    private static AttentionFactorSetting? ReadAttentionFactor(JsonInputObject? r)
     {
         if (r is null) return null;
         var policy = r.String("policy") ?? "longrope-default";
@@ -171,7 +165,7 @@ public static class SearchSpaceFile
         var min = r.Decimal("min");
         var max = r.Decimal("max");
         var step = r.Decimal("step");
-        r.RejectUnknown();
+        r.RejectUnknown(KnownSettings);
         if (policy != "search" && (min ?? max ?? step) is not null)
             throw new InputException(r.Source, r.Field(min is not null ? "min" : max is not null ? "max" : "step"), "min, max and step only with policy \"search\"", "a grid setting");
         return policy switch
@@ -190,18 +184,18 @@ public static class SearchSpaceFile
     }
 
     /// <summary>A length: a positive integer of tokens, or "&lt;m&gt;x" for m·L0 (e.g. "8x", "0.5x"), which must be whole.</summary>
-    private static int ReadLength(JsonObjectReader r, JsonElement v, string field, int l0)
+    private static int ReadLength(JsonInputObject r, JsonElement v, string field, int l0)
     {
         const string expected = "a length in tokens or a multiple of the original length such as \"8x\"";
         if (v.ValueKind == JsonValueKind.Number)
-            return v.TryGetInt32(out var n) && n > 0 ? n : throw new InputException(r.Source, field, expected, JsonObjectReader.Show(v));
-        if (v.ValueKind != JsonValueKind.String) throw new InputException(r.Source, field, expected, JsonObjectReader.Show(v));
+            return v.TryGetInt32(out var n) && n > 0 ? n : throw new InputException(r.Source, field, expected, JsonInput.Show(v));
+        if (v.ValueKind != JsonValueKind.String) throw new InputException(r.Source, field, expected, JsonInput.Show(v));
         var s = v.GetString()!.Trim();
         if (!s.EndsWith('x') || !decimal.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var m) || m <= 0)
-            throw new InputException(r.Source, field, expected, JsonObjectReader.Show(v));
+            throw new InputException(r.Source, field, expected, JsonInput.Show(v));
         var tokens = m * l0;
         if (tokens != decimal.Truncate(tokens) || tokens > int.MaxValue)
-            throw new InputException(r.Source, field, $"a multiple giving a whole number of tokens below 2^31 (L0 = {l0})", $"{JsonObjectReader.Show(tokens)} tokens");
+            throw new InputException(r.Source, field, $"a multiple giving a whole number of tokens below 2^31 (L0 = {l0})", $"{tokens.ToString(CultureInfo.InvariantCulture)} tokens");
         return (int)tokens;
     }
 }

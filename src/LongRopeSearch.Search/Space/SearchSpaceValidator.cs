@@ -1,5 +1,6 @@
 using System.Globalization;
 using LongRopeSearch.Core;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Search;
 
@@ -27,8 +28,8 @@ internal static class SearchSpaceValidator
         ValidateEvolution(src, space.Evolution);
 
         // Every stage must leave at least one grid point per pair; resolving each stage says which one does not.
-        foreach (var t in space.Targets) _ = TargetSpace.Create(space, StageKind.Long, t, CriticalPairForCheck(space), 1.0);
-        if (space.ShortLength is { } sl) _ = TargetSpace.Create(space, StageKind.Short, sl, CriticalPairForCheck(space), 1.0);
+        foreach (var t in space.Targets) _ = TargetSpace.Create(space, FactorKind.Long, t, CriticalPairForCheck(space), 1.0);
+        if (space.ShortLength is { } sl) _ = TargetSpace.Create(space, FactorKind.Short, sl, CriticalPairForCheck(space), 1.0);
     }
 
     private static void ValidateLengths(SearchSpace space)

@@ -1,17 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using LongRopeSearch.Core;
+using LongRopeSearch.Rope;
 
 namespace LongRopeSearch.Search;
-
-public enum StageKind
-{
-    /// <summary>A long target: λ and n̂ searched at the target length.</summary>
-    Long,
-
-    /// <summary>Short factors, searched at the short length after the long targets.</summary>
-    Short,
-}
 
 /// <summary>
 /// The search space of one stage, fully resolved: the λ grid (GridOrigin + k·Step, k an integer, in decimal so the
@@ -21,8 +13,7 @@ public enum StageKind
 /// </summary>
 public sealed record TargetSpace
 {
-    [JsonConverter(typeof(JsonStringEnumConverter<StageKind>))]
-    public required StageKind Kind { get; init; }
+    public required FactorKind Kind { get; init; }
 
     /// <summary>Sample length of this stage in tokens.</summary>
     public required int Length { get; init; }
@@ -88,13 +79,13 @@ public sealed record TargetSpace
     /// the stage's fixed factor (or, when the space searches it, the policy value seeded); the short stage never
     /// searches it.
     /// </summary>
-    public static TargetSpace Create(SearchSpace space, StageKind kind, int length, int? criticalPair, double attentionFactor)
+    public static TargetSpace Create(SearchSpace space, FactorKind kind, int length, int? criticalPair, double attentionFactor)
     {
         ArgumentNullException.ThrowIfNull(space);
         var src = space.Source;
-        var field = kind == StageKind.Short ? "short.lambda" : "lambda";
+        var field = kind == FactorKind.Short ? "short.lambda" : "lambda";
         var scale = Math.Max(1m, (decimal)length / space.OriginalLength);
-        var (low, high) = (kind == StageKind.Short ? space.ShortLambda : space.Lambda).Resolve(space.Pairs, scale);
+        var (low, high) = (kind == FactorKind.Short ? space.ShortLambda : space.Lambda).Resolve(space.Pairs, scale);
         var origin = low.Min();
 
         var cd = space.CriticalDimension;
@@ -136,7 +127,7 @@ public sealed record TargetSpace
             GridOrigin = origin, Step = space.Step, LowIndex = lowIndex, HighIndex = highIndex,
             Monotone = space.Monotone, CriticalPair = k, CriticalRule = cd.Rule, NHatChoices = choices,
             AttentionFactor = attentionFactor,
-            AttentionGrid = kind == StageKind.Long && space.AttentionFactor.Policy == AttentionFactorPolicy.Search ? space.AttentionFactor.Grid : null,
+            AttentionGrid = kind == FactorKind.Long && space.AttentionFactor.Policy == AttentionFactorPolicy.Search ? space.AttentionFactor.Grid : null,
             Evolution = space.Evolution,
         };
         ts.CheckConsistent("search space");

@@ -24,7 +24,7 @@ public sealed record StageExport(FactorKind Kind, int Length, ExportedSet Export
         : "best deployable (n̂ = 0)";
 
     /// <summary>"target 2048" / "short 512".</summary>
-    public string StageName => Inv($"{(Kind == FactorKind.Long ? "target" : "short")} {Length}");
+    public string StageName => Kind.StageName(Length);
 
     /// <summary>
     /// What the exported set costs against the best overall, in one sentence, or null when it is the best overall:

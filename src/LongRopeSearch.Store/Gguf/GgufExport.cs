@@ -62,7 +62,7 @@ public sealed record GgufExportResult(string Path, long Bytes, int Tensors, IRea
 /// <item>never rope.scaling.factor: it would set freq_scale = 1/factor and scale every angle a second time.</item>
 /// </list>
 /// Positions below n̂ keeping the original angles cannot be expressed, so a factor set with n̂ &gt; 0 is refused.
-/// The data is streamed from the memory-mapped checkpoint and the file written atomically.
+/// The data is streamed from the memory-mapped model files and the file written atomically.
 /// </summary>
 public static class GgufExport
 {

@@ -15,7 +15,7 @@ public enum GgufOutType
 }
 
 /// <summary>
-/// Streams a checkpoint tensor (a view into a memory-mapped safetensors file) into a GGUF tensor, optionally converting
+/// Streams a model tensor (a view into a memory-mapped safetensors file) into a GGUF tensor, optionally converting
 /// F32 ↔ F16 ↔ BF16 and reordering rows. Memory: one buffer of at most ~4 MiB whatever the tensor's size.
 /// Conversions go through float32, which holds every F16 and BF16 value exactly, so each output value is rounded once
 /// (round to nearest even, as PyTorch's .to(dtype) does).

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LongRopeSearch.Rope;
 using LongRopeSearch.Store.History;
 
 namespace LongRopeSearch.Store.Reports;
@@ -53,6 +54,10 @@ public sealed record HistoryDigest(
         return points;
     }
 
-    /// <summary>"long 256" / "short 64": the stage label used in charts and tables.</summary>
-    public static string StageName(string kind, int length) => string.Create(CultureInfo.InvariantCulture, $"{kind} {length}");
+    /// <summary>
+    /// The stage label of a history row's stage column ("long"/"short") and length, as every table and chart names a
+    /// stage (<see cref="FactorKinds.StageName"/>: "target 256", "short 64"); a column value this tool does not write is shown as it is.
+    /// </summary>
+    public static string StageName(string kind, int length) =>
+        FactorKinds.TryParse(kind)?.StageName(length) ?? string.Create(CultureInfo.InvariantCulture, $"{kind} {length}");
 }

@@ -1,3 +1,5 @@
+using LongRopeSearch.Rope;
+
 namespace LongRopeSearch.Store.Validation;
 
 /// <summary>
