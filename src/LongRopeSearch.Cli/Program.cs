@@ -30,19 +30,25 @@ public static class Program
         }
         catch (InputException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {InputException.OneLine(e.Message)}");
             return ExitCodes.BadInput;
         }
         catch (IOException e)
         {
-            // Disk full or an unreadable/unwritable path: one line, not a stack trace. Files are written atomically,
-            // so a job's checkpoint is still the last complete one and `resume` continues once there is room.
-            stderr.WriteLine($"error: {e.Message}");
+            // Disk full, read-only file system, no permission: one line naming the path and the real cause (never a
+            // lock), not a stack trace. Files are written atomically, so a job's checkpoint is still the last
+            // complete one and `resume` continues once there is room.
+            stderr.WriteLine($"error: {InputException.OneLine(StorageException.Describe(e))}");
             return ExitCodes.Failure;
         }
         catch (UnauthorizedAccessException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {InputException.OneLine(StorageException.Describe(e))}");
+            return ExitCodes.Failure;
+        }
+        catch (LongRopeSearch.Engine.NonFiniteScoreException e)
+        {
+            stderr.WriteLine($"error: {InputException.OneLine(e.Message)}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)

@@ -11,7 +11,14 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && StorageException.Cause(e) is not null)
+        {
+            throw new StorageException(dir, "create the directory", e);
+        }
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -26,7 +33,12 @@ public static class AtomicFile
         {
             // Disk full, quota, I/O error: the target was never touched, so say so along with what failed.
             TryDelete(tmp);
-            throw new IOException($"could not write {full}: {e.Message} (nothing was replaced: the previous version of the file, if any, is intact)", e);
+            throw new StorageException(full, "write", e, Intact);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            TryDelete(tmp);
+            throw new StorageException(full, "write", e, Intact);
         }
         catch
         {
@@ -34,6 +46,8 @@ public static class AtomicFile
             throw;
         }
     }
+
+    private const string Intact = "nothing was replaced (its previous version, if any, is intact)";
 
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true); w.Write(text); });

@@ -35,6 +35,29 @@ public sealed class InputException : Exception
     private static string Format(string source, string field, string expected, string? found)
     {
         var where = string.IsNullOrEmpty(field) ? source : $"{source}: {field}";
-        return found is null ? $"{where}: expected {expected}" : $"{where}: expected {expected}, found {found}";
+        return OneLine(found is null ? $"{where}: expected {expected}" : $"{where}: expected {expected}, found {Shorten(found)}");
     }
+
+    /// <summary>
+    /// The text on one line: line breaks and other control characters shown escaped (\n, \u0001), so an error is
+    /// always the one line the CLI promises even when a parser quotes the rest of a damaged file.
+    /// </summary>
+    public static string OneLine(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Any(char.IsControl)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (c == '\n') sb.Append("\\n");
+            else if (c == '\r') sb.Append("\\r");
+            else if (c == '\t') sb.Append("\\t");
+            else if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A found value quoted from a file is cut at 300 characters: the line names the place, it does not reprint the file.</summary>
+    private static string Shorten(string found) => found.Length <= 300 ? found : string.Concat(found.AsSpan(0, 300), "…");
 }

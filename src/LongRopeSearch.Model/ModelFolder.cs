@@ -41,6 +41,10 @@ public sealed class ModelFolder : IDisposable
     /// <summary>The tokenizer of the model folder <paramref name="directory"/>, resolved without mapping any weights.</summary>
     public static ITokenizer ResolveTokenizer(string directory, ModelConfig config) => TokenizerResolver.Resolve(directory, config);
 
+    /// <summary>The safetensors file that holds tensor <paramref name="name"/> (the folder when it is not from one).</summary>
+    public string FileOf(string name) =>
+        _owners.OfType<SafetensorsFile>().FirstOrDefault(f => f.Tensors.ContainsKey(name))?.Path ?? Directory;
+
     public void Dispose()
     {
         foreach (var o in _owners) o.Dispose();

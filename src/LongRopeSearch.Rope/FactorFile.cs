@@ -121,6 +121,8 @@ public static class FactorFile
 
     private static byte[] ReadBytes(string path)
     {
+        if (Directory.Exists(path))
+            throw new InputException(path, "", "a factor file (JSON or LongRoPE CSV)", "a directory");
         try
         {
             return File.ReadAllBytes(path);

@@ -14,11 +14,14 @@ public class AtomicFileTests
         File.WriteAllText(path, "previous complete version");
 
         // What a full disk looks like to the writer: ENOSPC after some bytes went out.
-        var e = Assert.Throws<IOException>(() => AtomicFile.Write(path, s =>
+        // ENOSPC is errno 28, which .NET on Unix puts in HResult; the wrapper keeps it and says the cause in words.
+        var e = Assert.Throws<StorageException>(() => AtomicFile.Write(path, s =>
         {
             s.Write(new byte[4096]);
-            throw new IOException("No space left on device");
+            throw new IOException("No space left on device", 28);
         }));
+        Assert.Equal(28, e.HResult);
+        Assert.Contains("no space left on device (the disk is full)", e.Message);
 
         Assert.Equal("previous complete version", File.ReadAllText(path));
         Assert.Equal(["state.json"], Directory.GetFiles(tmp.PathName).Select(Path.GetFileName));

@@ -69,6 +69,14 @@ internal static class EvalCommand
         var log = logging.CreateLogger("eval");
         var rows = new List<JsonObject>();
         var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
+        // Before any evaluation: n̂ ≥ L would keep every position at its original angle, scoring the unscaled model
+        // under the factor file's name.
+        foreach (var L in lengths)
+        {
+            if (FactorSource.Resolve(r.FactorsFile, r.Method, r.Scale, config, L).Factors.NHat is var nHat && nHat >= L)
+                throw new InputException(r.FactorsFile ?? "--factors", "n_hat", string.Create(CultureInfo.InvariantCulture,
+                    $"n̂ below the evaluated length {L} (from n̂ on positions are scaled; n̂ ≥ L scores the unscaled model)"), nHat.ToString(CultureInfo.InvariantCulture));
+        }
 
         foreach (var L in lengths)
         {
@@ -84,6 +92,9 @@ internal static class EvalCommand
                 : scorer.Evaluate(set, factors.Factors, null, ct, progress);
             bar.Finish();
             sw.Stop();
+            if (!double.IsFinite(result.MeanNll))
+                throw NonFiniteScore.Explain(model, set, factors.Factors, result, $"eval L={L} {factors.Label}", r.Forward.Threads,
+                    r.FactorsFile ?? (r.Scale is not null ? "--scale" : null));
             table.AddRow(L.ToString(), Markup.Escape(factors.Label), set.Samples.Count.ToString(),
                 result.MeanNll.ToString("F6"), result.Ppl.ToString("F4"), sw.Elapsed.TotalSeconds.ToString("F2"));
             rows.Add(new JsonObject

@@ -60,6 +60,37 @@ public sealed class ReferenceForward : IForwardPass
         Nll(x, tokens, nll, buffers, parallel);
     }
 
+    /// <summary>
+    /// Where this forward pass first produces a non-finite activation on <paramref name="tokens"/> ("layer 3
+    /// (attention)", "the embedding", "the output (final norm, lm_head, softmax)"), or null when it produces none:
+    /// the diagnosis of a non-finite score when the weights themselves are finite (an overflow).
+    /// </summary>
+    public string? FirstNonFinite(ReadOnlySpan<int> tokens, RopeTable rope)
+    {
+        var config = _weights.Config;
+        ForwardInputGuard.CheckForward(config, tokens, rope, tokens.Length - 1);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Threads };
+        var x = Embed(tokens);
+        if (!AllFinite(x)) return "the embedding";
+        var buffers = new LayerBuffers(config, tokens.Length);
+        for (int li = 0; li < _weights.Layers.Length; li++)
+        {
+            AttentionBlock(_weights.Layers[li], config.AttentionWindow(li), x, rope, buffers, parallel);
+            if (!AllFinite(x)) return $"layer {li} (attention)";
+            MlpBlock(_weights.Layers[li], x, buffers, parallel);
+            if (!AllFinite(x)) return $"layer {li} (MLP)";
+        }
+        var nll = new double[tokens.Length - 1];
+        Nll(x, tokens, nll, buffers, parallel);
+        return nll.All(double.IsFinite) ? null : "the output (final norm, lm_head, softmax)";
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        foreach (var v in x) if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
     /// <summary>Activations reused by every layer of one call.</summary>
     private sealed class LayerBuffers(ModelConfig c, int rows)
     {

@@ -152,6 +152,17 @@ public sealed class JobContext
         var targets = Spec.Targets.Count > 0
             ? Spec.Targets.Select(t => LengthText.Parse(t, source, OriginalLength)).ToArray()
             : Space.Targets.ToArray();
+        // Targets given with the job (--targets, job.json) are checked here, so a bad list is blamed on where it came
+        // from, not on the space file the plan is later validated against.
+        for (int i = 0; i < targets.Length && Spec.Targets.Count > 0; i++)
+        {
+            var given = string.Join(",", Spec.Targets);
+            if (targets[i] <= OriginalLength)
+                throw new InputException(source, "", string.Create(CultureInfo.InvariantCulture,
+                    $"target lengths above the model's trained context {OriginalLength}"), $"{Spec.Targets[i]} = {targets[i]} in {given}");
+            if (i > 0 && targets[i] <= targets[i - 1])
+                throw new InputException(source, "", "target lengths in strictly increasing order", $"{Spec.Targets[i]} after {Spec.Targets[i - 1]} in {given}");
+        }
         int? shortLength = Spec.ShortLength switch
         {
             null => Space.ShortLength,

@@ -199,7 +199,7 @@ public sealed class JobExport : IDisposable
         }
         var dir = Path.GetFullPath(request.To ?? Path.Combine(job.Job.Store.Location, "exports"));
         if (File.Exists(dir))
-            throw new InputException("--to", "", "a directory to write into (created if missing)" + (gguf ? ", or a file name ending in .gguf with --format gguf" : ""), $"the existing file {dir}");
+            throw new InputException("--to", "", "a directory to write into (created if missing)" + (gguf ? ", or a file name ending in .gguf with --format gguf" : ""), $"the existing file {dir} (export never overwrites a file given as --to: remove it, or give --to a directory)");
         return (dir, gguf ? Path.Combine(dir, ggufName) : null);
     }
 

@@ -35,7 +35,7 @@ public delegate IBatchEvaluator BatchEvaluatorFactory(BatchEvaluatorContext cont
 public sealed class InProcessBatchEvaluator(ICandidateEvaluator evaluator) : IBatchEvaluator
 {
     public static IBatchEvaluator Create(BatchEvaluatorContext context) =>
-        new InProcessBatchEvaluator(new EngineCandidateEvaluator(context.Engine.Evaluator, context.Job.Samples));
+        new InProcessBatchEvaluator(new EngineCandidateEvaluator(context.Engine.Evaluator, context.Job.Samples, context.Engine.Model));
 
     public void Evaluate(IReadOnlyList<SearchStep> steps, Action<SearchStep, CandidateScore> onResult, CancellationToken ct)
     {

@@ -14,7 +14,9 @@ public static class LengthText
             value = (long)Math.Round(mult * originalLength);
         else if (!long.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out value))
             throw new InputException(source, "", "a length in tokens (e.g. 131072) or a multiple of the trained context (e.g. 8x)", text);
-        if (value < 2 || value > int.MaxValue) throw new InputException(source, "", "a length ≥ 2 tokens", text);
+        if (value < 2) throw new InputException(source, "", "a length ≥ 2 tokens", text);
+        if (value > int.MaxValue)
+            throw new InputException(source, "", string.Create(CultureInfo.InvariantCulture, $"a length of at most {int.MaxValue} tokens (2^31 − 1, the largest sample the engine indexes)"), text);
         return (int)value;
     }
 

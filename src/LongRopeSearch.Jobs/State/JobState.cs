@@ -51,6 +51,11 @@ public sealed class JobState
         {
             throw new InputException(source, Store.ArtifactJson.Member(e), "a job checkpoint written by longrope", JsonInput.Where(e), e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A string System.Text.Json cannot decode (a lone surrogate escape): the file is damaged, not the program.
+            throw new InputException(source, "", "a job checkpoint written by longrope", e.Message, e);
+        }
         if (s.Format != CurrentFormat)
             throw new InputException(source, "format", string.Create(CultureInfo.InvariantCulture, $"job checkpoint format {CurrentFormat}"), s.Format.ToString(CultureInfo.InvariantCulture));
         if (s.Status is not (JobPhase.Running or JobPhase.Finished))

@@ -26,22 +26,25 @@ public sealed class JobLock : IDisposable
 
     public static JobLock Acquire(string outputDir)
     {
-        Directory.CreateDirectory(outputDir);
+        try
+        {
+            Directory.CreateDirectory(outputDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageException(outputDir, "create the job directory", e);
+        }
         var path = Path.Combine(outputDir, LockFile);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        FileStream fs;
         while (true)
         {
             try
             {
-                var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                var owner = string.Create(CultureInfo.InvariantCulture, $"process {Environment.ProcessId} on {Environment.MachineName}");
-                fs.SetLength(0);
-                fs.Write(System.Text.Encoding.UTF8.GetBytes(owner + "\n")); // for `cat job.lock`
-                fs.Flush(true);
-                AtomicFile.WriteAllText(Path.Combine(outputDir, OwnerFile), owner + "\n");
-                return new JobLock(fs);
+                fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                break;
             }
-            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+            catch (IOException e) when (StorageException.IsLockContention(e))
             {
                 if (clock.Elapsed < ProbeTolerance)
                 {
@@ -50,6 +53,26 @@ public sealed class JobLock : IDisposable
                 }
                 throw new InputException(outputDir, LockFile, "an output directory no other running job owns", "locked by " + ReadOwner(outputDir), e);
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk, a read-only file system, a missing permission: said as such, never as a lock.
+                throw new StorageException(path, "open the lock file", e);
+            }
+        }
+        // The lock is ours; writing who holds it can still fail for lack of space, which is not a lock either.
+        try
+        {
+            var owner = string.Create(CultureInfo.InvariantCulture, $"process {Environment.ProcessId} on {Environment.MachineName}");
+            fs.SetLength(0);
+            fs.Write(System.Text.Encoding.UTF8.GetBytes(owner + "\n")); // for `cat job.lock`
+            fs.Flush(true);
+            AtomicFile.WriteAllText(Path.Combine(outputDir, OwnerFile), owner + "\n");
+            return new JobLock(fs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            fs.Dispose();
+            throw e as StorageException ?? new StorageException(path, "write the lock file", e);
         }
     }
 
