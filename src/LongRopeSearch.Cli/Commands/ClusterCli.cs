@@ -126,15 +126,11 @@ internal static class ClusterCli
         var db = ClusterDatabase.ConnectAsync(cs).GetAwaiter().GetResult();
         try
         {
-            var options = new ClusterOptions();
-            var workers = new WorkerRegistry(db).ListAsync(options.WorkerAliveWindow, CancellationToken.None).GetAwaiter().GetResult();
-            var jobs = new ClusterJobs(db).ListAsync(CancellationToken.None).GetAwaiter().GetResult();
-            var specs = jobs.ToDictionary(j => j.Id, j => ClusterJobSpec.FromJson(j.SpecJson));
+            var view = ClusterOverview.ReadAsync(db, CancellationToken.None).GetAwaiter().GetResult();
+            var (workers, jobs) = (view.Workers, view.Jobs);
             var wt = new Table().AddColumns("worker", "alive", "cores", "SIMD", "numerics", "busy on", "evaluations", "last heartbeat", "cannot serve");
-            foreach (var w in workers)
+            foreach (var (w, mismatched) in workers)
             {
-                var mismatched = jobs.Where(j => j.Status is not ("done" or "failed") && !w.Signatures.Contains(specs[j.Id].Signature.Queue))
-                    .Select(j => $"{j.Id} (needs {specs[j.Id].Signature})");
                 wt.AddRow(Markup.Escape(w.Id), w.Alive ? "yes" : w.StoppedAt is null ? "dead" : "stopped", w.Cores.ToString(CultureInfo.InvariantCulture),
                     w.Simd, Markup.Escape(w.NumericsVersion), Markup.Escape(w.BusyOn ?? "idle"), w.EvaluationsDone.ToString(CultureInfo.InvariantCulture),
                     w.LastHeartbeat.ToString("u", CultureInfo.InvariantCulture), Markup.Escape(string.Join("; ", mismatched)));
@@ -144,9 +140,11 @@ internal static class ClusterCli
                 jt.AddRow(Markup.Escape(j.Id), j.Status, j.Stage ?? "-", j.Generation?.ToString(CultureInfo.InvariantCulture) ?? "-",
                     j.BestPpl?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-", j.EtaSeconds is { } e ? TimeSpan.FromSeconds(e).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture) : "-",
                     Markup.Escape(j.Coordinator ?? "-"), Markup.Escape(j.Error ?? ""));
-            output.WriteLine($"cluster {db.Where}: {workers.Count(w => w.Alive)} workers alive, {jobs.Count} jobs");
+            output.WriteLine($"cluster {db.Where}: {workers.Count(w => w.Worker.Alive)} workers alive, {jobs.Count} jobs");
             Render.Write(output, wt);
             Render.Write(output, jt);
+            foreach (var f in view.Failures)
+                output.WriteLine($"failed evaluation {f.JobId}/{f.Stage}/{f.CandidateId} after {f.Attempts} attempt(s) on {f.WorkerId ?? "?"}: {f.Error}");
             return ExitCodes.Ok;
         }
         finally
