@@ -5,6 +5,7 @@ using System.Text;
 using LongRopeSearch.Cluster.Database;
 using LongRopeSearch.Cluster.Integration;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
