@@ -3,7 +3,7 @@
 #   bash tools/screenshot-serve.sh [OUT.png]          (default docs/cluster-serve.png)
 # Starts a throw-away PostgreSQL (tools/pg.sh), two workers that can evaluate the job's model (tests/fixtures/models/gqa)
 # and one that has only another model (shown as unable to serve the job), submits a search with --detach, starts
-# `serve`, waits until the job is in its second generation, takes the screenshot, and stops everything it started.
+# `serve`, waits until the job is running its second generation or later, takes the screenshot, and stops everything it started.
 # Needs chromium: apt-get update && apt-get install -y chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 eval "$(bash tools/pg.sh env "$dir")"
 cat > "$work/space.json" <<'JSON'
-{ "targets": ["4x", "8x"], "population": 12, "generations": 6, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 4, "seed": 3 }
+{ "targets": ["4x", "8x"], "population": 12, "generations": 40, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 4, "seed": 3 }
 JSON
 for m in gqa gqa head-dim-override; do
   "${lr[@]}" worker --cluster "$LONGROPE_PG" --model "tests/fixtures/models/$m" --threads 1 --coordinators 1 > "$work/worker-$m-$RANDOM.log" 2>&1 &
@@ -37,7 +37,7 @@ sleep 5
 "${lr[@]}" search --cluster "$LONGROPE_PG" --model tests/fixtures/models/gqa --space "$work/space.json" --short 0 \
   --out "$work/jobs/serve-demo" --detach
 for _ in $(seq 1 240); do
-  if curl -sf "http://127.0.0.1:$port/api/overview" | grep -q '"Generation":[2-9]'; then break; fi
+  if curl -sf "http://127.0.0.1:$port/" | grep -q '<td>running</td><td>target 256</td><td>[2-9]</td>'; then break; fi
   sleep 0.5
 done
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1500,900 \
