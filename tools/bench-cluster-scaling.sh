@@ -46,7 +46,8 @@ for n in 1 2; do
   sleep 5
   "${lr[@]}" search --cluster "$cs" --model models/tiny-brown --space "$work/space.json" --short 0 --out "$work/run-$n/bench-job" \
     > "$work/search-$n.log" 2>&1
-  row=$(q "$db" "SELECT count(*), sum(seconds), extract(epoch FROM max(e.finished_at) - j.created_at)
+  row=$(q "$db" "SELECT count(*), sum(seconds), extract(epoch FROM max(e.finished_at) - j.created_at),
+                        extract(epoch FROM max(e.finished_at) - min(e.finished_at - make_interval(secs => e.seconds)))
                  FROM longrope.evaluations e JOIN longrope.jobs j ON j.id = e.job_id GROUP BY j.created_at")
   results+=("$n|$row")
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -58,19 +59,22 @@ done
 python3 - "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "${results[@]}" > bench/cluster.md <<'PY'
 import sys, datetime, os
 before, after, rows = sys.argv[1], sys.argv[2], [r.split('|') for r in sys.argv[3:]]
-r = {int(n): (int(c), float(s), float(w)) for n, c, s, w in rows}
-c1, s1, w1 = r[1]; c2, s2, w2 = r[2]
+r = {int(n): (int(c), float(s), float(w), float(e)) for n, c, s, w, e in rows}
+c1, s1, w1, e1 = r[1]; c2, s2, w2, e2 = r[2]
 cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
 print(f"# Cluster scaling, {datetime.date.today().isoformat()}\n")
 print(f"Machine: {os.cpu_count()} cores, {cpu}; load average before {before}, after {after}.")
 print("Command: `bash tools/bench-cluster.sh` (tools/bench-cluster-scaling.sh): tiny-brown, target 1024 tokens, 2 samples,")
 print("48 evaluations, each worker `taskset`-pinned to its own core with `--threads 1`; the best factors of both runs are checked equal.\n")
-print("| workers | evaluations | Σ evaluation s | search wall s | speed-up | overhead ms/eval |")
-print("|---:|---:|---:|---:|---:|---:|")
-print(f"| 1 | {c1} | {s1:.2f} | {w1:.2f} | 1.00x | {1000 * (w1 - s1) / c1:.0f} |")
-print(f"| 2 | {c2} | {s2:.2f} | {w2:.2f} | {w1 / w2:.2f}x | {1000 * (2 * w2 - s2) / c2:.0f} (per worker-slot) |")
-print("\nOverhead with one worker = (wall − Σ evaluation seconds) / evaluations; with two, (2·wall − Σ) / evaluations, which")
-print("also counts a worker idle at a generation's end while the other finishes the last evaluation (16 per generation).")
+print("| workers | evaluations | Σ evaluation s | search wall s | speed-up | overhead ms/eval | evaluating wall s | overhead ms/eval while evaluating | busy worker slots |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| 1 | {c1} | {s1:.2f} | {w1:.2f} | 1.00x | {1000 * (w1 - s1) / c1:.0f} | {e1:.2f} | {1000 * (e1 - s1) / c1:.0f} | {s1 / e1:.2f} of 1 |")
+print(f"| 2 | {c2} | {s2:.2f} | {w2:.2f} | {w1 / w2:.2f}x | {1000 * (2 * w2 - s2) / c2:.0f} | {e2:.2f} | {1000 * (2 * e2 - s2) / c2:.0f} | {s2 / e2:.2f} of 2 |")
+print(f"\nSpeed-up if an evaluation took as long with 2 workers as with 1 (busy slots 2 / busy slots 1): {(s2 / e2) / (s1 / e1):.2f}x.")
+print("\nOverhead = (workers·wall − Σ evaluation seconds) / evaluations: every worker-millisecond not spent evaluating, including")
+print("a worker idle at a generation's end while the other finishes the last evaluation (16 per generation). \"search wall\"")
+print("starts at submission (coordinator start, model load on each worker); \"evaluating wall\" from the first evaluation's start")
+print("to the last one's end. Busy worker slots = Σ evaluation seconds / evaluating wall.")
 print("Coordination latency with an evaluator that does no work: bench/cluster-latency.md (`bash tools/bench-cluster.sh latency`).")
 PY
 cat bench/cluster.md
