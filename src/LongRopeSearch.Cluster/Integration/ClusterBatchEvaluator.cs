@@ -31,7 +31,7 @@ public sealed class ClusterBatchEvaluator(
         foreach (var step in steps.Where(s => !have.Contains(s.Candidate.Id)))
         {
             var request = StepCodec.ToRequest(jobId, step, signature);
-            retry.RunAsync($"enqueuing {request.Label}", _ => Task.FromResult(dispatcher.Enqueue(request)), ct).GetAwaiter().GetResult();
+            retry.RunAsync($"enqueuing {request.Label}", _ => Enqueue(request), ct).GetAwaiter().GetResult();
             enqueued++;
         }
         logger.LogInformation("{Job}/{Stage} generation {Generation}: {Enqueued} evaluations enqueued on {Queue}, {Recorded} already recorded",
@@ -42,6 +42,19 @@ public sealed class ClusterBatchEvaluator(
                 throw new CoordinatorLeaseLostException(jobId);
             onResult(byId[record.CandidateId], StepCodec.Score(record));
         }, ct).GetAwaiter().GetResult();
+    }
+
+    // Hangfire wraps a lost connection in BackgroundJobClientException: unwrap it so ConnectionRetry waits and retries.
+    private Task<string> Enqueue(EvaluationRequest request)
+    {
+        try
+        {
+            return Task.FromResult(dispatcher.Enqueue(request));
+        }
+        catch (Hangfire.BackgroundJobClientException e) when (e.InnerException is { } inner && ConnectionRetry.IsTransient(inner))
+        {
+            return Task.FromException<string>(inner);
+        }
     }
 
     public void Dispose() { }

@@ -66,6 +66,13 @@ public sealed class CoordinatorJob(
                 final.Progress?.BestPpl, 0, c), CancellationToken.None);
             log.LogInformation("job {Id} done", jobId);
         }
+        catch (InputException e) when (e.Message.Contains(JobLock.LockFile, StringComparison.Ordinal))
+        {
+            // A coordinator cut off from the database longer than the invisibility timeout may still hold the job
+            // directory: this copy ends (Hangfire records it) and the job is left to that one, not failed.
+            log.LogWarning("job {Id}: its directory is still held by another coordinator ({Reason}); this copy ends", jobId, e.Message);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException && e is not CoordinatorLeaseLostException && !ConnectionRetry.IsTransient(e))
         {
             var reason = e is InputException ? e.Message : $"{e.GetType().Name}: {e.Message}";
