@@ -13,6 +13,7 @@ internal static class CommandCatalog
         yield return SearchCommand.CreateResume();
         yield return StatusCommand.Create();
         yield return WorkerCommand.Create();
+        yield return ServeCommand.Create();
         yield return BenchCommand.Create();
         yield return PlanCommand.Create();
         yield return ExportCommand.Create();

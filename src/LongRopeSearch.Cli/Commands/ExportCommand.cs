@@ -40,9 +40,9 @@ internal static class ExportCommand
         var tokenizerFrom = new Option<string?>("--tokenizer-from") { Description = "gguf: a GGUF of the same model made by llama.cpp's convert_hf_to_gguf.py, whose tokenizer is copied (needed for models with a real tokenizer)." };
         var cmd = new Command("export", "Export a searched target's factors for inference stacks (hf config.json, LongRoPE csv, json, GGUF).")
         {
-            output, target, format, to, set, allowNHat, bestSoFar, outType, tokenizerFrom,
+            output, target, format, to, set, allowNHat, bestSoFar, outType, tokenizerFrom, ClusterCli.ClusterOption, ClusterCli.JobOption,
         };
-        cmd.SetAction((parse, ct) => Task.FromResult(Run(new Arguments(parse.GetValue(output)!, parse.GetValue(target), parse.GetValue(format)!, parse.GetValue(to),
+        cmd.SetAction((parse, ct) => Task.FromResult(Run(new Arguments(ClusterCli.JobDirectoryOr(parse, parse.GetValue(output)!), parse.GetValue(target), parse.GetValue(format)!, parse.GetValue(to),
             parse.GetValue(set)!, parse.GetValue(allowNHat), parse.GetValue(bestSoFar), parse.GetValue(outType), parse.GetValue(tokenizerFrom)),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)));
         return cmd;

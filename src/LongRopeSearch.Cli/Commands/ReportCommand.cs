@@ -24,8 +24,8 @@ internal static class ReportCommand
         var lengths = new Option<string?>("--lengths") { Description = "Lengths of the ppl sweep, e.g. 4096,8192 or 1x,2x,4x (default: L0, 2·L0, 4·L0, … up to the largest target)." };
         var engine = CommonOptions.Engine();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("report", "Write DIR/report.html: ppl against length, search progress and validation tables.") { output, lengths, engine, threads };
-        cmd.SetAction((parse, ct) => Task.FromResult(Run(parse.GetValue(output)!, parse.GetValue(lengths),
+        var cmd = new Command("report", "Write DIR/report.html: ppl against length, search progress and validation tables.") { output, lengths, engine, threads, ClusterCli.ClusterOption, ClusterCli.JobOption };
+        cmd.SetAction((parse, ct) => Task.FromResult(Run(ClusterCli.JobDirectoryOr(parse, parse.GetValue(output)!), parse.GetValue(lengths),
             EngineChoice.Parse(parse.GetValue(engine)!, parse.GetValue(threads)), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)));
         return cmd;
     }

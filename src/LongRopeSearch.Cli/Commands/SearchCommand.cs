@@ -33,9 +33,11 @@ internal static class SearchCommand
         var threads = CommonOptions.Threads();
         var validationSamples = new Option<int?>("--validation-samples") { Description = "Validation samples per length (default: 2 × the space's samples)." };
 
+        var cluster = new Option<string?>("--cluster") { Description = "PostgreSQL connection string: run the search on that cluster's workers (--out is the job's shared directory) and follow it." };
+        var detach = new Option<bool>("--detach") { Description = "With --cluster: submit and return without following." };
         var cmd = new Command("search", "Run a LongRoPE factor search in the foreground (Ctrl-C stops at the next evaluation; `resume` continues).")
         {
-            model, data, validation, space, targets, shortLength, seed, output, threads, validationSamples,
+            model, data, validation, space, targets, shortLength, seed, output, threads, validationSamples, cluster, detach,
         };
         cmd.SetAction(parse =>
         {
@@ -58,6 +60,8 @@ internal static class SearchCommand
             if (store.HasState && store.LoadSpec() is { } existing && !existing.SameJobAs(spec))
                 throw new InputException(outDir, "job.json", "an empty output directory, or the same job (use `longrope resume --out " + outDir + "` to continue it)", "a different job's checkpoint");
             var job = new JobContext(store, spec) { TargetsSource = "--targets" };
+            if (parse.GetValue(cluster) is { } cs)
+                return ClusterCli.Submit(cs, job, parse.GetValue(detach), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             return RunJob(job, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return cmd;

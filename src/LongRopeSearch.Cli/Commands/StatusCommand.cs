@@ -18,9 +18,11 @@ internal static class StatusCommand
     {
         var jobs = new Option<string?>("--jobs") { Description = "A worker's jobs directory: show every job in it." };
         var output = new Option<string?>("--out") { Description = "One job's output directory." };
-        var cmd = new Command("status", "Show the progress of jobs.") { jobs, output };
+        var cluster = new Option<string?>("--cluster") { Description = "PostgreSQL connection string: show that cluster's workers and jobs." };
+        var cmd = new Command("status", "Show the progress of jobs.") { jobs, output, cluster };
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(cluster) is { } cs) return ClusterCli.Status(cs, parse.InvocationConfiguration.Output);
             var rows = new List<(string Name, JobPhase Phase, JobOverview? Overview, string? Note)>();
             if (parse.GetValue(jobs) is { } jobsDir)
             {

@@ -20,12 +20,19 @@ internal static class WorkerCommand
         var jobs = new Option<string?>("--jobs") { Description = "Jobs directory (default: config Worker:Jobs, else ./jobs)." };
         var exitWhenIdle = new Option<bool>("--exit-when-idle") { Description = "Exit when no job is left instead of waiting for new ones." };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "Seconds to wait for the running evaluation to finish on SIGTERM.", DefaultValueFactory = _ => 3600 };
+        var cluster = new Option<string?>("--cluster") { Description = "PostgreSQL connection string: take evaluations and coordinators from that cluster instead of a jobs directory." };
+        var models = new Option<string[]>("--model") { Description = "With --cluster: model folders this worker can evaluate (repeatable).", DefaultValueFactory = _ => [CommonOptions.DefaultModel], AllowMultipleArgumentsPerToken = false };
+        var threads = new Option<int?>("--threads") { Description = "With --cluster: engine threads per evaluation (default: all cores)." };
+        var coordinators = new Option<int>("--coordinators") { Description = "With --cluster: job coordinators this worker may run at once (0: none).", DefaultValueFactory = _ => 2 };
+        var invisibility = new Option<int>("--invisibility-timeout") { Description = "With --cluster: seconds after which the work of a dead worker is handed to another.", DefaultValueFactory = _ => 30 };
         var cmd = new Command("worker", "Run queued jobs as a long-running service; SIGTERM/Ctrl-C stops at the next evaluation with a checkpoint and exits 0.")
         {
-            jobs, exitWhenIdle, shutdown,
+            jobs, exitWhenIdle, shutdown, cluster, models, threads, coordinators, invisibility,
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(cluster) is { } cs)
+                return ClusterCli.RunWorker(cs, parse.GetValue(models)!, parse.GetValue(threads), parse.GetValue(coordinators), parse.GetValue(invisibility));
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
             {
                 ContentRootPath = Directory.GetCurrentDirectory(),

@@ -19,6 +19,8 @@ public static class ClusterStorage
 {
     public const string SchemaName = "hangfire";
 
+    private const long InstallLockKey = 0x4C6F6E6748616E67;  // "LongHang"
+
     public static PostgreSqlStorage Create(ClusterDatabase db, ClusterOptions options)
     {
         var storageOptions = new PostgreSqlStorageOptions
@@ -30,6 +32,18 @@ public static class ClusterStorage
             InvisibilityTimeout = options.InvisibilityTimeout,
             QueuePollInterval = options.QueuePollInterval,
         };
-        return new PostgreSqlStorage(new NpgsqlConnectionFactory(db.ConnectionString, storageOptions), storageOptions);
+        // Hangfire.PostgreSql installs its schema from the constructor without a lock of its own: two processes
+        // starting at once can fail it ("could not find tuple for constraint"), so installs take turns here.
+        using var turn = db.Source.OpenConnection();
+        using (var lockCmd = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({InstallLockKey})", turn)) lockCmd.ExecuteNonQuery();
+        try
+        {
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(db.ConnectionString, storageOptions), storageOptions);
+        }
+        finally
+        {
+            using var unlock = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({InstallLockKey})", turn);
+            unlock.ExecuteNonQuery();
+        }
     }
 }

@@ -40,6 +40,9 @@ public static class ClusterWorkerHost
         s.AddSingleton<EvaluationFailureFilter>();
         s.AddSingleton(sp => new ConnectionRetry(sp.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionRetry>()));
         s.AddTransient<EvaluationJob>();
+        s.AddSingleton<Jobs.ClusterJobs>();
+        s.AddSingleton<EvaluationWaiter>();
+        s.AddTransient<Integration.CoordinatorJob>();
         s.AddHostedService(sp =>
         {
             // Hangfire logs through a process-wide provider: route it to this host's Microsoft.Extensions.Logging.
