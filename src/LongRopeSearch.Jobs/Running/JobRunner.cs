@@ -146,7 +146,7 @@ public sealed class JobRunner
         // `next` is both the flush test (did this evaluation end a generation or stage?) and the next step.
         for (var step = search.Next(); step is not null && !ct.IsCancellationRequested;)
         {
-            var score = evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
+            var score = evaluator.Evaluate(step, ct);
             var stagesDone = search.Completed.Count;
             search.Report(step.Candidate.Id, score);
             state.Evaluations++;
