@@ -266,7 +266,8 @@ public sealed partial class LongRopeSearcher
     private AbandonRule? FrozenAbandonRule()
     {
         var ev = Space.Evolution;
-        if (!ev.EarlyAbandon.Enabled || ev.Samples < 2 || _rankedFull.Count < ev.Parents) return null;
+        // With one sample only prefixes can be compared (the per-sample rule never acts before the last sample).
+        if (!ev.EarlyAbandon.Enabled || (ev.Samples < 2 && ev.EarlyAbandon.Prefix is null) || _rankedFull.Count < ev.Parents) return null;
         var threshold = _rankedFull[ev.Parents - 1];
         // The prefix comparison needs T's sums at this stage's ends; a T scored without them (a checkpoint from before
         // prefix-first abandon, or another evaluator) leaves the per-sample rule alone.
