@@ -9,9 +9,11 @@ namespace LongRopeSearch.Jobs;
 /// The search's fitness: perplexity of a factor set on the job's search samples at a given length, through the
 /// engine. The samples come from <see cref="JobSamples"/>, loaded once per length, so every candidate of a target
 /// is scored on exactly the same tokens in the same order (the search compares candidates sample by sample).
-/// A step whose stage turns prefix-first abandon on (<see cref="SearchStep.PrefixEnds"/>) is scored in prefix steps
-/// (<see cref="PerplexityScorer.EvaluateInPrefixSteps"/>: a completed evaluation has the whole pass's bits), each
-/// step offered to the generation's rule; its score carries the prefix sums a later threshold is compared by.
+/// A search step is scored in prefix steps (<see cref="PerplexityScorer.EvaluateInPrefixSteps"/>: a completed
+/// evaluation has the whole pass's bits): its stage's ends when prefix-first abandon is on
+/// (<see cref="SearchStep.PrefixEnds"/>), else one step per sample; each step is offered to the generation's rule, and
+/// the score carries the prefix sums a later threshold is compared by. Sample by sample, so a job can checkpoint the
+/// samples of an evaluation in flight and continue it after a kill.
 /// Every score says the token rows and FLOPs (<see cref="ForwardCost"/>) it cost.
 /// </summary>
 public sealed class EngineCandidateEvaluator(PerplexityScorer engine, JobSamples samples) : ICandidateEvaluator
@@ -29,18 +31,42 @@ public sealed class EngineCandidateEvaluator(PerplexityScorer engine, JobSamples
         return Score(result, rows, clock, prefixEnds: null);
     }
 
-    public CandidateScore Evaluate(SearchStep step, CancellationToken ct)
+    public CandidateScore Evaluate(SearchStep step, CancellationToken ct) => Evaluate(step, completedSamples: null, onSampleComplete: null, ct);
+
+    /// <summary>
+    /// Scores a step sample by sample, in prefix steps (<see cref="SearchStep.PrefixEnds"/>, or one step per sample:
+    /// the same bits as a whole-sequence pass), so that an interrupted evaluation can continue where it stopped.
+    /// </summary>
+    /// <param name="completedSamples">The samples an interrupted run of this same step finished (each its NLL sums at
+    /// every step end, as <paramref name="onSampleComplete"/> gave them): not evaluated again.</param>
+    /// <param name="onSampleComplete">After each sample that completes with more to do (the rule said continue): every
+    /// complete sample's step sums so far, for the job's checkpoint.</param>
+    public CandidateScore Evaluate(SearchStep step, IReadOnlyList<double[]>? completedSamples,
+        Action<IReadOnlyList<double[]>>? onSampleComplete, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(step);
-        if (step.PrefixEnds is not { } ends) return Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
         int length = step.Length;
+        var ends = step.PrefixEnds ?? [length - 1];
         var set = samples.Search(length, $"length {length}");
         var clock = Stopwatch.StartNew();
         var abandon = step.Abandon;
-        var result = engine.EvaluateInPrefixSteps(set, step.Candidate.Factors, ends,
-            abandon is null ? null : s => abandon.ShouldContinueAfterStep(s.Sample, s.Step, s.Positions, s.NllSums, s.Counts), progress: null, ct);
-        // Rows computed per sample started: a prefix evaluation stopped at P did rows [0, P), a completed one L − 1
-        // rows (row L − 1 predicts nothing); a whole-pass fallback did L rows for every sample it started.
+        var done = new List<double[]>(completedSamples ?? []);
+        var current = new List<double>(ends.Length);  // [steps reached] this sample's sums
+        var result = engine.EvaluateInPrefixSteps(set, step.Candidate.Factors, ends, s =>
+        {
+            if (s.Step == 0) current.Clear();
+            current.Add(s.NllSums[s.Sample]);
+            bool go = abandon?.ShouldContinueAfterStep(s.Sample, s.Step, s.Positions, s.NllSums, s.Counts) ?? true;
+            if (go && s.Position == s.Positions && s.Sample + 1 < s.SampleCount)
+            {
+                done.Add(current.ToArray());
+                onSampleComplete?.Invoke(done);
+            }
+            return go;
+        }, completedSamples, progress: null, ct);
+        // Rows computed per sample (resumed ones included, so the count is the uninterrupted evaluation's): a prefix
+        // evaluation stopped at P did rows [0, P), a completed one L − 1 rows (row L − 1 predicts nothing); a
+        // whole-pass fallback did L rows for every sample it started.
         var sums = result.PrefixNllSums!;
         var rows = new long[sums.Count];
         for (int i = 0; i < sums.Count; i++)

@@ -146,7 +146,16 @@ public sealed class JobRunner
         // `next` is both the flush test (did this evaluation end a generation or stage?) and the next step.
         for (var step = search.Next(); step is not null && !ct.IsCancellationRequested;)
         {
-            var score = evaluator.Evaluate(step, ct);
+            // The samples of this evaluation that a killed run finished are in the checkpoint: not evaluated again.
+            var resumed = state.InFlight is { } f && f.StageIndex == step.StageIndex && f.CandidateId == step.Candidate.Id ? f.Samples : null;
+            if (resumed is not null)
+                _log.LogInformation("Candidate #{Id}: continuing its evaluation after {Done} samples kept in the checkpoint", step.Candidate.Id, resumed.Count);
+            var score = evaluator.Evaluate(step, resumed, done =>
+            {
+                state.InFlight = new InFlightEvaluation { StageIndex = step.StageIndex, CandidateId = step.Candidate.Id, Samples = done.Select(a => (double[])a.Clone()).ToList() };
+                Save(state, search, JobPhase.Running);
+            }, ct);
+            state.InFlight = null;
             var stagesDone = search.Completed.Count;
             search.Report(step.Candidate.Id, score);
             state.Evaluations++;
