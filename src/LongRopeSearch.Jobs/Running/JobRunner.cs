@@ -31,19 +31,25 @@ public sealed class JobRunner
     private readonly JobContext _job;
     private readonly ILogger _log;
     private readonly IProgress<SearchProgress>? _progress;
+    private readonly BatchEvaluatorFactory _batches;
 
-    public JobRunner(JobContext job, ILogger logger, IProgress<SearchProgress>? progress = null)
+    /// <param name="batches">How generations are evaluated; null: in this process (<see cref="InProcessBatchEvaluator"/>).</param>
+    public JobRunner(JobContext job, ILogger logger, IProgress<SearchProgress>? progress = null, BatchEvaluatorFactory? batches = null)
     {
         _job = job;
         _log = logger;
         _progress = progress;
+        _batches = batches ?? InProcessBatchEvaluator.Create;
     }
 
     /// <summary>A job given by its spec, kept in the spec's output directory.</summary>
-    public JobRunner(JobSpec spec, ILogger logger, IProgress<SearchProgress>? progress = null)
-        : this(JobContext.For(spec), logger, progress)
+    public JobRunner(JobSpec spec, ILogger logger, IProgress<SearchProgress>? progress = null, BatchEvaluatorFactory? batches = null)
+        : this(JobContext.For(spec), logger, progress, batches)
     {
     }
+
+    /// <summary>Raised after every checkpoint (a cluster coordinator mirrors the progress into its database).</summary>
+    public event Action<SearchProgress>? Checkpointed;
 
     /// <summary>Raised when a stage's validation table is ready (the CLI prints it).</summary>
     public event Action<ValidationTable>? StageValidated;
@@ -117,7 +123,8 @@ public sealed class JobRunner
         }
 
         using var engine = _job.OpenEngine(_job.RunEngineOptions);
-        var evaluator = new EngineCandidateEvaluator(engine.Evaluator, _job.Samples);
+        using var evaluator = _batches(new BatchEvaluatorContext(_job, engine));
+        if (evaluator is InProcessBatchEvaluator inProcess) KeepSamplesInFlight(inProcess, state, search);
         var validator = new StageValidator(engine.Evaluator, _job.Samples, _job.Geometry, _log);
         try
         {
@@ -137,44 +144,61 @@ public sealed class JobRunner
     }
 
     private void RunLoop(JobState state, ProgressiveSearch search, IJobHistory history,
-        EngineCandidateEvaluator evaluator, StageValidator validator, CancellationToken ct)
+        IBatchEvaluator evaluator, StageValidator validator, CancellationToken ct)
     {
         // The checkpoint is the truth: a run killed between checkpointing a table and rewriting validation.json
         // (or one written before the order below was fixed) would otherwise end without that table in the file.
         if (state.Validations.Count > 0) Store.SaveValidation(new ValidationFile(_job.Id, state.Validations));
         ValidatePendingStages(state, search, validator, ct);
-        // `next` is both the flush test (did this evaluation end a generation or stage?) and the next step.
-        for (var step = search.Next(); step is not null && !ct.IsCancellationRequested;)
+        // A generation at a time: every pending step goes to the evaluator, results come back in any order and each
+        // is checkpointed at once; the generation (and maybe its stage) ends with its last result.
+        while (!search.IsFinished && !ct.IsCancellationRequested)
         {
-            // The samples of this evaluation that a killed run finished are in the checkpoint: not evaluated again.
-            var resumed = state.InFlight is { } f && f.StageIndex == step.StageIndex && f.CandidateId == step.Candidate.Id ? f.Samples : null;
-            if (resumed is not null)
-                _log.LogInformation("Candidate #{Id}: continuing its evaluation after {Done} samples kept in the checkpoint", step.Candidate.Id, resumed.Count);
-            var score = evaluator.Evaluate(step, resumed, done =>
-            {
-                state.InFlight = new InFlightEvaluation { StageIndex = step.StageIndex, CandidateId = step.Candidate.Id, Samples = done.Select(a => (double[])a.Clone()).ToList() };
-                Save(state, search, JobPhase.Running);
-            }, ct);
-            state.InFlight = null;
+            var steps = search.PendingSteps();
+            var left = steps.Count;
             var stagesDone = search.Completed.Count;
-            search.Report(step.Candidate.Id, score);
-            state.Evaluations++;
-            state.EvaluationSeconds += score.Seconds;
-            state.PendingRows.Add(Row(step, score));
-
-            var next = search.Next();
-            if (next is null || next.StageIndex != step.StageIndex || next.Candidate.Generation != step.Candidate.Generation)
+            evaluator.Evaluate(steps, (step, score) =>
             {
-                history.Append(state.PendingRows);
-                state.HistoryRowsCommitted += state.PendingRows.Count;
-                state.PendingRows.Clear();
-            }
-            if (search.Completed.Count > stagesDone) WriteBest(search.Completed[^1]);
-            Save(state, search, JobPhase.Running);
-            _progress?.Report(search.Progress);
+                search.Report(step.Candidate.Id, score);
+                state.InFlight = null;
+                state.Evaluations++;
+                state.EvaluationSeconds += score.Seconds;
+                state.PendingRows.Add(Row(step, score));
+                if (--left == 0)
+                {
+                    // Rows in candidate-id order whatever order the results came in (in process they already are).
+                    var rows = state.PendingRows.OrderBy(r => r.CandidateId).ToList();
+                    history.Append(rows);
+                    state.HistoryRowsCommitted += rows.Count;
+                    state.PendingRows.Clear();
+                    if (search.Completed.Count > stagesDone) WriteBest(search.Completed[^1]);
+                }
+                Save(state, search, JobPhase.Running);
+                _progress?.Report(search.Progress);
+                Checkpointed?.Invoke(search.Progress);
+            }, ct);
+            if (left != 0) throw new InvalidOperationException($"the batch evaluator returned {steps.Count - left} of {steps.Count} results");
             if (search.Completed.Count > stagesDone) ValidatePendingStages(state, search, validator, ct);
-            step = next;
         }
+    }
+
+    /// <summary>
+    /// The samples an evaluation finishes are checkpointed (<see cref="JobState.InFlight"/>) and a resumed run continues
+    /// that candidate after them: a kill loses at most the sample in flight.
+    /// </summary>
+    private void KeepSamplesInFlight(InProcessBatchEvaluator evaluator, JobState state, ProgressiveSearch search)
+    {
+        evaluator.ResumeFrom = step =>
+        {
+            if (state.InFlight is not { } f || f.StageIndex != step.StageIndex || f.CandidateId != step.Candidate.Id) return null;
+            _log.LogInformation("Candidate #{Id}: continuing its evaluation after {Done} samples kept in the checkpoint", step.Candidate.Id, f.Samples.Count);
+            return f.Samples;
+        };
+        evaluator.SampleFinished = (step, done) =>
+        {
+            state.InFlight = new InFlightEvaluation { StageIndex = step.StageIndex, CandidateId = step.Candidate.Id, Samples = done.Select(a => (double[])a.Clone()).ToList() };
+            Save(state, search, JobPhase.Running);
+        };
     }
 
     private JobOutcome Stop(JobState state, ProgressiveSearch search)
