@@ -110,6 +110,11 @@ public sealed class PerplexityScorer : IDisposable
         return null;
     }
 
+    /// <inheritdoc cref="EvaluateInPrefixSteps(SampleSet, FactorSet, IReadOnlyList{int}, Func{PrefixStep, bool}?, IReadOnlyList{double[]}?, IProgress{EvalProgress}?, CancellationToken)"/>
+    public EvalResult EvaluateInPrefixSteps(SampleSet samples, FactorSet factors, IReadOnlyList<int> stepEnds,
+        Func<PrefixStep, bool>? continueAfterStep, IProgress<EvalProgress>? progress = null, CancellationToken ct = default) =>
+        EvaluateInPrefixSteps(samples, factors, stepEnds, continueAfterStep, completedSamples: null, progress, ct);
+
     /// <summary>
     /// Scores the samples in order, each in prefix steps: positions [0, ends[0]) first, then [ends[0], ends[1]), … up
     /// to L − 1 (appended when missing), so a caller can stop a candidate on the loss of a prefix before paying for the
@@ -126,8 +131,13 @@ public sealed class PerplexityScorer : IDisposable
     /// only the work saved does. <paramref name="progress"/> hears after each step (tokens = rows done).
     /// </para>
     /// </summary>
+    /// <param name="completedSamples">Samples 0..n−1 already evaluated by an interrupted run of the same candidate:
+    /// for each, its NLL sum at every step end (as <see cref="EvalResult.PrefixNllSums"/> gives them). They are taken as
+    /// they are (no forward pass, no callback: their steps were offered when they ran), so the result is the
+    /// uninterrupted evaluation's, bit for bit.</param>
     public EvalResult EvaluateInPrefixSteps(SampleSet samples, FactorSet factors, IReadOnlyList<int> stepEnds,
-        Func<PrefixStep, bool>? continueAfterStep, IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+        Func<PrefixStep, bool>? continueAfterStep, IReadOnlyList<double[]>? completedSamples, IProgress<EvalProgress>? progress = null,
+        CancellationToken ct = default)
     {
         int length = CheckSamples(samples, factors);
         var ends = PrefixSchedule.Complete(stepEnds, length);
@@ -143,7 +153,19 @@ public sealed class PerplexityScorer : IDisposable
         var prefixSums = new List<double[]>(count); // [samples started][steps reached]
         var perSample = new List<double>(count);
         bool stopped = false, abandoned = false;
-        for (int i = 0; i < count && !stopped; i++)
+        int first = completedSamples?.Count ?? 0;
+        if (first >= count && count > 0) throw new ArgumentException($"{first} completed samples given for an evaluation of {count}", nameof(completedSamples));
+        for (int i = 0; i < first; i++)
+        {
+            var done = completedSamples![i];
+            if (done is null || done.Length != ends.Length)
+                throw new ArgumentException($"completed sample {i} must hold a sum for each of the {ends.Length} step ends", nameof(completedSamples));
+            (sums[i], counts[i]) = (done[^1], positions);
+            prefixSums.Add((double[])done.Clone());
+            perSample.Add(done[^1] / positions);
+            samplesDone++;
+        }
+        for (int i = first; i < count && !stopped; i++)
         {
             ct.ThrowIfCancellationRequested();
             var tokens = samples.Samples[i].Tokens;

@@ -37,12 +37,24 @@ public sealed class InProcessBatchEvaluator(ICandidateEvaluator evaluator) : IBa
     public static IBatchEvaluator Create(BatchEvaluatorContext context) =>
         new InProcessBatchEvaluator(new EngineCandidateEvaluator(context.Engine.Evaluator, context.Job.Samples, context.Engine.Model));
 
+    /// <summary>
+    /// The samples of a step that an interrupted run already finished (null: none), for an
+    /// <see cref="EngineCandidateEvaluator"/> to continue after them.
+    /// </summary>
+    public Func<SearchStep, IReadOnlyList<double[]>?>? ResumeFrom { get; set; }
+
+    /// <summary>After each finished sample of a step with more to do: the finished samples' step sums (to checkpoint).</summary>
+    public Action<SearchStep, IReadOnlyList<double[]>>? SampleFinished { get; set; }
+
     public void Evaluate(IReadOnlyList<SearchStep> steps, Action<SearchStep, CandidateScore> onResult, CancellationToken ct)
     {
         foreach (var step in steps)
         {
             ct.ThrowIfCancellationRequested();
-            onResult(step, evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct));
+            var score = evaluator is EngineCandidateEvaluator engine
+                ? engine.Evaluate(step, ResumeFrom?.Invoke(step), SampleFinished is { } f ? done => f(step, done) : null, ct)
+                : evaluator.Evaluate(step, ct);
+            onResult(step, score);
         }
     }
 

@@ -126,6 +126,7 @@ public sealed class JobRunner
 
         using var engine = _job.OpenEngine(_job.RunEngineOptions);
         using var evaluator = _batches(new BatchEvaluatorContext(_job, engine));
+        if (evaluator is InProcessBatchEvaluator inProcess) KeepSamplesInFlight(inProcess, state, search);
         var validator = new StageValidator(engine.Evaluator, _job.Samples, _job.Geometry, _log);
         try
         {
@@ -161,6 +162,7 @@ public sealed class JobRunner
             evaluator.Evaluate(steps, (step, score) =>
             {
                 search.Report(step.Candidate.Id, score);
+                state.InFlight = null;
                 state.Evaluations++;
                 state.EvaluationSeconds += score.Seconds;
                 state.PendingRows.Add(Row(step, score));
@@ -184,6 +186,25 @@ public sealed class JobRunner
             if (left != 0) throw new InvalidOperationException($"the batch evaluator returned {steps.Count - left} of {steps.Count} results");
             if (search.Completed.Count > stagesDone) ValidatePendingStages(state, search, validator, ct);
         }
+    }
+
+    /// <summary>
+    /// The samples an evaluation finishes are checkpointed (<see cref="JobState.InFlight"/>) and a resumed run continues
+    /// that candidate after them: a kill loses at most the sample in flight.
+    /// </summary>
+    private void KeepSamplesInFlight(InProcessBatchEvaluator evaluator, JobState state, ProgressiveSearch search)
+    {
+        evaluator.ResumeFrom = step =>
+        {
+            if (state.InFlight is not { } f || f.StageIndex != step.StageIndex || f.CandidateId != step.Candidate.Id) return null;
+            _log.LogInformation("Candidate #{Id}: continuing its evaluation after {Done} samples kept in the checkpoint", step.Candidate.Id, f.Samples.Count);
+            return f.Samples;
+        };
+        evaluator.SampleFinished = (step, done) =>
+        {
+            state.InFlight = new InFlightEvaluation { StageIndex = step.StageIndex, CandidateId = step.Candidate.Id, Samples = done.Select(a => (double[])a.Clone()).ToList() };
+            Save(state, search, JobPhase.Running);
+        };
     }
 
     private JobOutcome Stop(JobState state, ProgressiveSearch search)

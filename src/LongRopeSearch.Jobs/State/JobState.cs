@@ -34,6 +34,14 @@ public sealed class JobState
 
     /// <summary>Wall time spent evaluating, summed over all runs of the job.</summary>
     public double EvaluationSeconds { get; set; }
+    /// <summary>
+    /// The evaluation in flight, when at least one of its samples is finished (and more remain): its samples' NLL sums
+    /// at every prefix step end, so a resumed run continues with the next sample. Null otherwise (and in checkpoints
+    /// written before it existed).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public InFlightEvaluation? InFlight { get; set; }
+
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -89,4 +97,14 @@ public sealed class JobState
     public static JobState Load(string path) => FromJson(File.ReadAllText(path), path);
 
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+}
+
+/// <summary>The finished samples of the evaluation in flight (<see cref="JobState.InFlight"/>).</summary>
+public sealed class InFlightEvaluation
+{
+    public int StageIndex { get; set; }
+    public long CandidateId { get; set; }
+
+    /// <summary>[samples finished][step ends] NLL sum of each finished sample at each prefix step end, in sample order.</summary>
+    public List<double[]> Samples { get; set; } = [];
 }

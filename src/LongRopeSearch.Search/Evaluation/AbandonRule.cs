@@ -33,8 +33,21 @@ public sealed class AbandonRule
     public const double DefaultMargin = 0.05;
 
     private readonly double[] _threshold;  // [samples] T's per-sample NLL
+    private readonly int[]? _ends;          // [steps] prefix step ends (positions), the last L − 1; null: no prefix rule
+    private readonly double[][]? _prefix;   // [samples][steps] T's NLL sum over positions < _ends[step]
 
     public AbandonRule(long thresholdCandidateId, IReadOnlyList<double> thresholdPerSampleNll, double margin, int minSamples)
+        : this(thresholdCandidateId, thresholdPerSampleNll, margin, minSamples, null, null, 0)
+    {
+    }
+
+    /// <summary>
+    /// A rule that also compares prefixes: <paramref name="prefixEnds"/> are the stage's step ends (the last L − 1),
+    /// <paramref name="thresholdPrefixSums"/> T's NLL sum at each of them for each sample (recorded when T was
+    /// evaluated in the same steps), <paramref name="prefixMargin"/> the nats allowed over the positions done.
+    /// </summary>
+    public AbandonRule(long thresholdCandidateId, IReadOnlyList<double> thresholdPerSampleNll, double margin, int minSamples,
+        IReadOnlyList<int>? prefixEnds, IReadOnlyList<double[]>? thresholdPrefixSums, double prefixMargin)
     {
         ArgumentNullException.ThrowIfNull(thresholdPerSampleNll);
         ArgumentOutOfRangeException.ThrowIfLessThan(minSamples, 1);
@@ -43,6 +56,78 @@ public sealed class AbandonRule
         _threshold = thresholdPerSampleNll.ToArray();
         Margin = margin;
         MinSamples = minSamples;
+        if (prefixEnds is not null && thresholdPrefixSums is not null)
+        {
+            if (!(double.IsFinite(prefixMargin) && prefixMargin >= 0)) throw new ArgumentOutOfRangeException(nameof(prefixMargin), "margin must be finite and ≥ 0");
+            if (thresholdPrefixSums.Count != _threshold.Length || thresholdPrefixSums.Any(a => a is null || a.Length != prefixEnds.Count))
+                throw new ArgumentException($"the threshold's prefix sums must hold {prefixEnds.Count} steps for each of {_threshold.Length} samples", nameof(thresholdPrefixSums));
+            _ends = prefixEnds.ToArray();
+            _prefix = thresholdPrefixSums.Select(a => (double[])a.Clone()).ToArray();
+            PrefixMargin = prefixMargin;
+        }
+    }
+
+    /// <summary>True when the rule also compares prefixes of a sample (<see cref="ShouldContinueAfterStep"/>).</summary>
+    public bool HasPrefixRule => _ends is not null;
+
+    /// <summary>The prefix step ends the threshold was recorded at (the last L − 1), or null.</summary>
+    public IReadOnlyList<int>? PrefixEnds => _ends;
+
+    /// <summary>Nats of mean NLL over the positions done that a prefix may exceed the threshold's by.</summary>
+    public double PrefixMargin { get; }
+
+    /// <summary>
+    /// Called by a prefix-step evaluator after each step (sample <paramref name="sample"/>, step index
+    /// <paramref name="step"/> of the stage's ends): false means stop now. When the step completes the sample this is
+    /// exactly <see cref="ShouldContinue"/> with each complete sample's NLL (its sum ÷ positions). Inside a sample,
+    /// with a prefix rule: stop when the candidate's NLL summed over every position done (the complete samples and
+    /// this sample's prefix) exceeds T's over the same positions by more than <see cref="PrefixMargin"/> per position,
+    /// or the prefix's sum is not finite. Without a prefix rule, or at ends the rule was not recorded at, continue.
+    /// </summary>
+    /// <param name="sums">[≥ sample + 1] each started sample's NLL sum over its positions done, in position order.</param>
+    /// <param name="counts">[≥ sample + 1] positions done of each started sample.</param>
+    /// <param name="positions">L − 1: a sample is complete when its count reaches it.</param>
+    public bool ShouldContinueAfterStep(int sample, int step, int positions, IReadOnlyList<double> sums, IReadOnlyList<int> counts)
+    {
+        ArgumentNullException.ThrowIfNull(sums);
+        ArgumentNullException.ThrowIfNull(counts);
+        int done = counts[sample];
+        if (done == positions)
+        {
+            var perSample = new double[sample + 1];  // the scorer's per-sample NLL: sum ÷ (L − 1), same bits
+            for (int j = 0; j <= sample; j++) perSample[j] = sums[j] / counts[j];
+            return ShouldContinue(sample + 1, perSample);
+        }
+        if (_ends is null || _prefix is null || _ends[^1] != positions || step < 0 || step >= _ends.Length || _ends[step] != done) return true;
+        double candidate = sums[sample];
+        if (!double.IsFinite(candidate)) return false;
+        double excess = candidate - _prefix[sample][step];
+        long tokens = done;
+        for (int j = 0; j < sample; j++)
+        {
+            excess += sums[j] - _prefix[j][^1];
+            tokens += counts[j];
+        }
+        return !(excess > PrefixMargin * tokens);
+    }
+
+    /// <summary>
+    /// True when an abandoned <paramref name="score"/> stopped where this rule says stop: after its last prefix step
+    /// (when it carries prefix sums) or after its last complete sample. Used to refuse a result or checkpoint that
+    /// abandons where the generation's rule continues.
+    /// </summary>
+    public bool Stops(CandidateScore score)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        if (score.PrefixNllSums is { Length: > 0 } p && score.PrefixEnds is { Length: > 0 } ends)
+        {
+            int i = p.Length - 1, k = p[i].Length - 1, positions = ends[^1];
+            if (k < 0 || k >= ends.Length) return false;
+            var sums = p.Select(a => a.Length > 0 ? a[^1] : double.NaN).ToArray();
+            var counts = p.Select((a, j) => j < i ? positions : ends[k]).ToArray();
+            return !ShouldContinueAfterStep(i, k, positions, sums, counts);
+        }
+        return score.PerSampleNll.Length >= 1 && !ShouldContinue(score.PerSampleNll.Length, score.PerSampleNll);
     }
 
     /// <summary>The candidate whose per-sample NLLs are the threshold.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace LongRopeSearch.Search;
 
 /// <summary>
@@ -18,6 +20,28 @@ public sealed record CandidateScore(double[] PerSampleNll, double MeanNll, bool 
         foreach (var v in perSampleNll) sum += v;
         return new CandidateScore(perSampleNll, perSampleNll.Length == 0 ? double.NaN : sum / perSampleNll.Length, abandoned, seconds);
     }
+
+    /// <summary>
+    /// Prefix-step evaluations only: the stage's step ends (positions, the last L − 1) the sums below were taken at.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int[]? PrefixEnds { get; init; }
+
+    /// <summary>
+    /// Prefix-step evaluations only: for each sample started, its NLL sum over positions &lt; PrefixEnds[k] for each
+    /// step k reached (the last sample's list is shorter when the evaluation stopped inside it). A full evaluation's
+    /// sums are what the <see cref="AbandonRule"/> of a later generation compares prefixes with.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double[][]? PrefixNllSums { get; init; }
+
+    /// <summary>Token rows pushed through the model by this evaluation (0 when the evaluator does not say).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Tokens { get; init; }
+
+    /// <summary>Attention-weighted FLOPs of this evaluation (the engine's ForwardCost; 0 when the evaluator does not say).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double Flops { get; init; }
 
     /// <summary>exp(mean NLL).</summary>
     public double Perplexity => Math.Exp(MeanNll);

@@ -17,4 +17,11 @@ namespace LongRopeSearch.Search;
 public interface ICandidateEvaluator
 {
     CandidateScore Evaluate(FactorSet factors, int length, AbandonRule? abandon, CancellationToken ct);
+
+    /// <summary>
+    /// Evaluates a search step. An evaluator that can score prefixes overrides this to follow
+    /// <see cref="SearchStep.PrefixEnds"/> (calling <see cref="AbandonRule.ShouldContinueAfterStep"/> after each step
+    /// and returning the prefix sums); the default scores whole samples with the per-sample rule.
+    /// </summary>
+    CandidateScore Evaluate(SearchStep step, CancellationToken ct) => Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
 }

@@ -83,7 +83,7 @@ public sealed partial class LongRopeSearcher
             if (r?.Score?.PerSampleNll is null) throw new InputException(CheckpointSource, field, "a score with per-sample NLLs");
             if (!s.IsPending(r.CandidateId)) throw new InputException(CheckpointSource, field, "a pending candidate reported once");
             s.CheckRestoredScore(r.CandidateId, r.Score);
-            if (r.Score.Abandoned && (s._rule is null || s._rule.ShouldContinue(r.Score.PerSampleNll.Length, r.Score.PerSampleNll)))
+            if (r.Score.Abandoned && (s._rule is null || !s._rule.Stops(r.Score)))
                 throw new InputException(CheckpointSource, field, "an abandoned score only where the generation's abandon rule stops");
             s._reported[s._pendingIndex[r.CandidateId]] = StateCodec.CopyScore(r.Score);
             s._reportedCount++;
@@ -104,7 +104,8 @@ public sealed partial class LongRopeSearcher
     {
         var k = Space.Evolution.Samples;
         var n = score.PerSampleNll.Length;
-        if (score.Abandoned ? n < 1 || n >= k : n != k)
-            throw new InputException(CheckpointSource, $"score of candidate {id}: per_sample_nll", score.Abandoned ? $"1 to {k - 1} samples" : $"{k} samples", n.ToString(CultureInfo.InvariantCulture));
+        int min = score.PrefixNllSums is { Length: > 0 } ? 0 : 1;  // a prefix-step evaluation may stop inside its first sample
+        if (score.Abandoned ? n < min || n >= k : n != k)
+            throw new InputException(CheckpointSource, $"score of candidate {id}: per_sample_nll", score.Abandoned ? $"{min} to {k - 1} samples" : $"{k} samples", n.ToString(CultureInfo.InvariantCulture));
     }
 }

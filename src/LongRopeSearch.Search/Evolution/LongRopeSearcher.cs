@@ -221,14 +221,21 @@ public sealed partial class LongRopeSearcher
         {
             ct.ThrowIfCancellationRequested();
             if (Next() is not { } step) break;
-            var score = evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
+            var score = evaluator.Evaluate(step, ct);
             Report(step.Candidate.Id, score);
             onEvaluated?.Invoke(new EvaluatedCandidate(step.Candidate, score));
         }
         return Best ?? throw new InvalidOperationException("the search finished without a full evaluation");
     }
 
-    private SearchStep Step(Candidate c) => new(StageIndex, Space.Kind, Space.Length, c, _rule);
+    private SearchStep Step(Candidate c) => new(StageIndex, Space.Kind, Space.Length, c, _rule) { PrefixEnds = PrefixEnds() };
+
+    /// <summary>The stage's prefix step ends, or null when prefix-first abandon is off (or abandoning is).</summary>
+    private int[]? PrefixEnds()
+    {
+        var a = Space.Evolution.EarlyAbandon;
+        return a.Enabled && a.Prefix is { } p ? p.EndsFor(Space.Length) : null;
+    }
 
     /// <summary>All results are in: record them in id order, then breed (or finish) and freeze the next rule.</summary>
     private void CompleteGeneration()
@@ -259,9 +266,17 @@ public sealed partial class LongRopeSearcher
     private AbandonRule? FrozenAbandonRule()
     {
         var ev = Space.Evolution;
-        if (!ev.EarlyAbandon.Enabled || ev.Samples < 2 || _rankedFull.Count < ev.Parents) return null;
+        // With one sample only prefixes can be compared (the per-sample rule never acts before the last sample).
+        if (!ev.EarlyAbandon.Enabled || (ev.Samples < 2 && ev.EarlyAbandon.Prefix is null) || _rankedFull.Count < ev.Parents) return null;
         var threshold = _rankedFull[ev.Parents - 1];
-        return new AbandonRule(threshold.Candidate.Id, threshold.Score.PerSampleNll, ev.EarlyAbandon.Margin, ev.EarlyAbandon.MinSamples);
+        // The prefix comparison needs T's sums at this stage's ends; a T scored without them (a checkpoint from before
+        // prefix-first abandon, or another evaluator) leaves the per-sample rule alone.
+        var ends = PrefixEnds();
+        var sums = threshold.Score.PrefixNllSums;
+        bool prefix = ends is not null && sums is not null && threshold.Score.PrefixEnds is { } te && te.SequenceEqual(ends)
+            && sums.Length == ev.Samples && sums.All(a => a.Length == ends.Length);
+        return new AbandonRule(threshold.Candidate.Id, threshold.Score.PerSampleNll, ev.EarlyAbandon.Margin, ev.EarlyAbandon.MinSamples,
+            prefix ? ends : null, prefix ? sums : null, ev.EarlyAbandon.Prefix?.Margin ?? 0);
     }
 
     private SearchCounters Count(SearchCounters c, CandidateScore score)
@@ -276,6 +291,8 @@ public sealed partial class LongRopeSearcher
             SamplesEvaluated = c.SamplesEvaluated + score.PerSampleNll.Length,
             SamplesSkipped = skipped,
             FullEvaluationsSaved = (double)skipped / k,
+            Tokens = c.Tokens + score.Tokens,
+            Flops = c.Flops + score.Flops,
             EvaluationSeconds = c.EvaluationSeconds + (double.IsFinite(score.Seconds) ? score.Seconds : 0),
         };
     }
@@ -289,10 +306,11 @@ public sealed partial class LongRopeSearcher
             if (n != k) throw new ArgumentException($"a full evaluation must score {k} samples, this one has {n}", nameof(score));
             return;
         }
-        if (n < 1 || n >= k) throw new ArgumentException($"an abandoned evaluation must hold between 1 and {k - 1} samples, this one has {n}", nameof(score));
+        int min = rule?.HasPrefixRule == true ? 0 : 1;
+        if (n < min || n >= k) throw new ArgumentException($"an abandoned evaluation must hold between {min} and {k - 1} complete samples, this one has {n}", nameof(score));
         if (rule is null) throw new ArgumentException("the evaluation was abandoned, but no abandon rule was offered", nameof(score));
-        if (rule.ShouldContinue(n, score.PerSampleNll))
-            throw new ArgumentException($"the evaluation was abandoned after {n} samples, but the abandon rule says continue there", nameof(score));
+        if (!rule.Stops(score))
+            throw new ArgumentException($"the evaluation was abandoned after {n} samples (and {score.PrefixNllSums?.LastOrDefault()?.Length ?? 0} prefix steps of the last one), but the abandon rule says continue there", nameof(score));
     }
 
     private void Record(EvaluatedCandidate e)

@@ -36,6 +36,12 @@ public sealed record SearchCounters
     /// <summary>Sum of the evaluators' reported seconds.</summary>
     public double EvaluationSeconds { get; init; }
 
+    /// <summary>Token rows the evaluations pushed through the model (as the evaluators report them; 0 when they do not).</summary>
+    public long Tokens { get; init; }
+
+    /// <summary>Attention-weighted FLOPs of the evaluations (as the evaluators report them).</summary>
+    public double Flops { get; init; }
+
     public static SearchCounters operator +(SearchCounters a, SearchCounters b)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -54,6 +60,8 @@ public sealed record SearchCounters
             ChildrenGivenUp = a.ChildrenGivenUp + b.ChildrenGivenUp,
             SeedDuplicates = a.SeedDuplicates + b.SeedDuplicates,
             EvaluationSeconds = a.EvaluationSeconds + b.EvaluationSeconds,
+            Tokens = a.Tokens + b.Tokens,
+            Flops = a.Flops + b.Flops,
         };
     }
 

@@ -7,4 +7,13 @@ namespace LongRopeSearch.Search;
 /// <see cref="Abandon"/> to the evaluator (null: evaluate every sample). Every step of one generation carries the
 /// same rule object, frozen when the generation started.
 /// </summary>
-public sealed record SearchStep(int StageIndex, FactorKind Kind, int Length, Candidate Candidate, AbandonRule? Abandon);
+public sealed record SearchStep(int StageIndex, FactorKind Kind, int Length, Candidate Candidate, AbandonRule? Abandon)
+{
+    /// <summary>
+    /// The stage's prefix step ends (positions, the last L − 1) when its space turns prefix-first abandon on: the
+    /// evaluator scores each sample in these steps, offers each to <see cref="AbandonRule.ShouldContinueAfterStep"/>,
+    /// and returns the prefix sums with the score, also when there is no rule (generation 0), since a later generation's
+    /// threshold is compared by them. Null: whole-sequence passes.
+    /// </summary>
+    public int[]? PrefixEnds { get; init; }
+}

@@ -150,7 +150,7 @@ public sealed class ProgressiveSearch
         {
             ct.ThrowIfCancellationRequested();
             if (Next() is not { } step) break;
-            var score = evaluator.Evaluate(step.Candidate.Factors, step.Length, step.Abandon, ct);
+            var score = evaluator.Evaluate(step, ct);
             Report(step.Candidate.Id, score);
             onEvaluated?.Invoke(new EvaluationRecord(_stages[step.StageIndex], step.Candidate, score, step.Abandon));
             progress?.Report(Progress);

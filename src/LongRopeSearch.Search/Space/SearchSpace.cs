@@ -228,4 +228,44 @@ public sealed record EvolutionSettings
 }
 
 /// <summary>See <see cref="AbandonRule"/> for the rule itself.</summary>
-public sealed record EarlyAbandonSettings(bool Enabled = true, double Margin = AbandonRule.DefaultMargin, int MinSamples = 1);
+public sealed record EarlyAbandonSettings(bool Enabled = true, double Margin = AbandonRule.DefaultMargin, int MinSamples = 1)
+{
+    /// <summary>
+    /// Prefix-first abandon (null: off, and every sample is scored in one whole-sequence pass, as before). Absent from
+    /// checkpoints written before it existed, which therefore load unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public PrefixAbandonSettings? Prefix { get; init; }
+}
+
+/// <summary>
+/// Prefix-first abandon: each sample is evaluated in prefix steps ending at these fractions of its L − 1 positions
+/// (then at L − 1), and after each step that does not complete a sample the candidate is abandoned when its mean NLL
+/// over every position done so far exceeds the threshold candidate's over the same positions of the same samples by
+/// more than <see cref="Margin"/> nats (<see cref="AbandonRule.ShouldContinueAfterStep"/>).
+/// </summary>
+public sealed record PrefixAbandonSettings
+{
+    /// <summary>Step ends as fractions of a sample's positions, strictly increasing in (0, 1).</summary>
+    public double[] Fractions { get; init; } = [];
+
+    /// <summary>Nats of mean NLL over the positions done.</summary>
+    public double Margin { get; init; } = AbandonRule.DefaultMargin;
+
+    /// <summary>
+    /// The step ends at a sample of <paramref name="length"/> tokens: ⌊f·(L − 1)⌋ for each fraction (those in
+    /// [1, L − 2], without repeats), then L − 1. Every candidate of a stage uses the same ends.
+    /// </summary>
+    public int[] EndsFor(int length)
+    {
+        int positions = length - 1;
+        var ends = new List<int>(Fractions.Length + 1);
+        foreach (var f in Fractions)
+        {
+            int e = (int)Math.Floor(f * positions);
+            if (e >= 1 && e < positions && (ends.Count == 0 || e > ends[^1])) ends.Add(e);
+        }
+        ends.Add(positions);
+        return ends.ToArray();
+    }
+}

@@ -79,7 +79,10 @@ public static class SearchSpaceFile
         var abandon = d.EarlyAbandon;
         if (r.Object("early_abandon") is { } a)
         {
-            abandon = new EarlyAbandonSettings(a.Bool("enabled") ?? abandon.Enabled, a.Double("margin") ?? abandon.Margin, a.Int("min_samples") ?? abandon.MinSamples);
+            abandon = new EarlyAbandonSettings(a.Bool("enabled") ?? abandon.Enabled, a.Double("margin") ?? abandon.Margin, a.Int("min_samples") ?? abandon.MinSamples)
+            {
+                Prefix = ReadPrefix(a.Object("prefix")) ?? abandon.Prefix,
+            };
             a.RejectUnknown(KnownSettings);
         }
         return new EvolutionSettings
@@ -95,6 +98,21 @@ public static class SearchSpaceFile
             Samples = r.Int("samples") ?? d.Samples,
             EarlyAbandon = abandon,
         };
+    }
+
+    private static PrefixAbandonSettings? ReadPrefix(JsonInputObject? r)
+    {
+        if (r is null) return null;
+        var fractions = r.Array("fractions")?.Select((e, i) =>
+            e.ValueKind == JsonValueKind.Number ? e.GetDouble()
+                : throw new InputException(r.Source, $"{r.Field("fractions")}[{i}]", "a number in (0, 1)", JsonInput.Show(e))).ToArray();
+        var p = new PrefixAbandonSettings
+        {
+            Fractions = fractions ?? throw new InputException(r.Source, r.Field("fractions"), "an array of step ends as fractions of a sample, e.g. [0.25, 0.5]"),
+            Margin = r.Double("margin") ?? AbandonRule.DefaultMargin,
+        };
+        r.RejectUnknown(KnownSettings);
+        return p;
     }
 
     private static LambdaBounds? ReadBounds(JsonInputObject? r)

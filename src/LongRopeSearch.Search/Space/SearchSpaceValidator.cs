@@ -145,6 +145,16 @@ internal static class SearchSpaceValidator
         if (!(double.IsFinite(a.Margin) && a.Margin >= 0))
             throw new InputException(src, "early_abandon.margin", "a finite number of nats ≥ 0", Show(a.Margin));
         if (a.MinSamples < 1) throw new InputException(src, "early_abandon.min_samples", "an integer ≥ 1", Show(a.MinSamples));
+        if (a.Prefix is { } p)
+        {
+            if (!(double.IsFinite(p.Margin) && p.Margin >= 0))
+                throw new InputException(src, "early_abandon.prefix.margin", "a finite number of nats ≥ 0", Show(p.Margin));
+            if (p.Fractions.Length == 0)
+                throw new InputException(src, "early_abandon.prefix.fractions", "at least one step end in (0, 1)", "[]");
+            for (int i = 0; i < p.Fractions.Length; i++)
+                if (!(p.Fractions[i] > 0 && p.Fractions[i] < 1) || (i > 0 && !(p.Fractions[i] > p.Fractions[i - 1])))
+                    throw new InputException(src, $"early_abandon.prefix.fractions[{i}]", "strictly increasing numbers in (0, 1)", Show(p.Fractions[i]));
+        }
     }
 
     // A FromModel space is validated before the model's k is known: any valid k gives the same bound checks.

@@ -36,5 +36,10 @@ internal static class StateCodec
         return new EvaluatedCandidate(ToCandidate(space, es.Candidate), CopyScore(es.Score));
     }
 
-    public static CandidateScore CopyScore(CandidateScore s) => s with { PerSampleNll = (double[])s.PerSampleNll.Clone() };
+    public static CandidateScore CopyScore(CandidateScore s) => s with
+    {
+        PerSampleNll = (double[])s.PerSampleNll.Clone(),
+        PrefixEnds = (int[]?)s.PrefixEnds?.Clone(),
+        PrefixNllSums = s.PrefixNllSums?.Select(a => (double[])a.Clone()).ToArray(),
+    };
 }
