@@ -491,13 +491,14 @@ def list_documents(data):
         return [data]
     if not os.path.isdir(data):
         raise FileNotFoundError(data)
-    names = []
-    with os.scandir(data) as it:
-        for e in it:
-            if e.name.startswith(".") or not e.is_file():
-                continue
-            names.append(e.name)
-    names.sort(key=lambda n: os.fsencode(n))  # ordinal (byte) order
+    names = []  # relative paths, '/'-separated, recursively; names starting with '.' skipped (files and directories)
+    for root, dirs, files in os.walk(data):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = os.path.relpath(root, data)
+        for n in files:
+            if not n.startswith(".") and os.path.isfile(os.path.join(root, n)):
+                names.append(n if rel == "." else rel.replace(os.sep, "/") + "/" + n)
+    names.sort(key=lambda n: os.fsencode(n))  # ordinal (byte) order of the relative path
     return [os.path.join(data, n) for n in names]
 
 

@@ -25,7 +25,7 @@ public sealed class ModelFolder : IDisposable
     public IReadOnlyDictionary<string, Tensor> Tensors { get; }
     public LlamaWeights Weights { get; }
 
-    /// <summary>How this model's documents become tokens (byte-level, or pre-tokenized ".ids" only for now).</summary>
+    /// <summary>How this model's documents become tokens (the folder's tokenizer.json or tokenizer.model, or raw bytes for a byte-level model).</summary>
     public ITokenizer Tokenizer { get; }
 
     /// <summary>True when token i is the i-th byte of a document (vocab_size 256, no tokenizer file).</summary>

@@ -58,6 +58,9 @@ public abstract class PublishedScaling
 
     public override string ToString() => Describe();
 
+    /// <summary>The label of this scaling as a method ("as published (yarn)"): eval's row, a search's seed and validation row.</summary>
+    public string Label => $"as published ({Type})";
+
     private protected abstract FactorSet Compute(int length);
 
     private protected static string Format(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);

@@ -46,12 +46,14 @@ public sealed class SampleSetTests : IDisposable
         Doc("d.txt", "short");         // shorter than L: skipped
         Doc(".hidden", "hidden-document-ignored");
         Directory.CreateDirectory(_tmp.File("sub"));
-        File.WriteAllText(Path.Combine(_tmp.File("sub"), "x.txt"), "nested-document-ignored");
+        File.WriteAllText(Path.Combine(_tmp.File("sub"), "x.txt"), "nested-document-read"); // "sub/x.txt" sorts after "d.txt"
+        Directory.CreateDirectory(_tmp.File(".git"));
+        File.WriteAllText(Path.Combine(_tmp.File(".git"), "y.txt"), "hidden-directory-ignored");
 
         var set = SampleSet.Load(_tmp.PathName, 6, null, Bytes);
         Assert.Equal(6, set.Length);
         Assert.Equal(_tmp.PathName, set.Source);
-        Assert.Equal(["C.txt", "a.txt", "b.txt"], set.Samples.Select(s => s.Document));
+        Assert.Equal(["C.txt", "a.txt", "b.txt", "sub/x.txt"], set.Samples.Select(s => s.Document));
         Assert.Equal(Encoding.ASCII.GetBytes("Charli").Select(b => (int)b), set.Samples[0].Tokens);
         Assert.Equal(Encoding.ASCII.GetBytes("alpha-").Select(b => (int)b), set.Samples[1].Tokens);
     }

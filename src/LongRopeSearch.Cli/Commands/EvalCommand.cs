@@ -19,7 +19,8 @@ internal static class EvalCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var data = new Option<string>("--data") { Description = "Text file or directory of documents (sorted by name).", DefaultValueFactory = _ => CommonOptions.DefaultValidationData };
+        var data = new Option<string>("--data") { Description = "A document file or a directory of them (recursive, by ordinal path): text, .jsonl, .parquet, .ids (also .gz but .parquet).", DefaultValueFactory = _ => CommonOptions.DefaultValidationData };
+        var textField = new Option<string>("--text-field") { Description = "JSON Lines field / Parquet column holding each document's text.", DefaultValueFactory = _ => DocumentFiles.DefaultTextField };
         var length = new Option<string>("--length") { Description = "Sample length(s) in tokens, comma-separated; 8x means 8 × the trained context.", Required = true };
         var samples = new Option<int?>("--samples") { Description = "Use the first K documents long enough (default: all of them)." };
         var factors = new Option<string?>("--factors") { Description = "Factor file: JSON {\"factors\":[...],\"n_hat\":0,\"attention_factor\":1} or LongRoPE CSV." };
@@ -33,7 +34,7 @@ internal static class EvalCommand
 
         var cmd = new Command("eval", "Score perplexity of a model under a factor set.")
         {
-            model, data, length, samples, factors, method, scale, json, engine, threads, prefixSteps, maxMemory,
+            model, data, textField, length, samples, factors, method, scale, json, engine, threads, prefixSteps, maxMemory,
         };
         cmd.SetAction((parse, ct) =>
         {
@@ -44,7 +45,7 @@ internal static class EvalCommand
                 {
                     MaxMemoryBytes = CommonOptions.ParseBytes(parse.GetValue(maxMemory), "--max-memory"),
                 },
-                parse.GetValue(prefixSteps));
+                parse.GetValue(prefixSteps), parse.GetValue(textField)!);
             return Task.FromResult(Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         });
         return cmd;
@@ -52,7 +53,7 @@ internal static class EvalCommand
 
     internal sealed record EvalRequest(
         string Model, string Data, string Lengths, int? Samples, string? FactorsFile, string? Method, double? Scale, string? JsonOut, ForwardPassOptions Forward,
-        int PrefixSteps = 0);
+        int PrefixSteps = 0, string TextField = DocumentFiles.DefaultTextField);
 
     internal static int Run(EvalRequest r, TextWriter output, TextWriter error, CancellationToken ct)
     {
@@ -68,6 +69,8 @@ internal static class EvalCommand
         using var logging = CliLogging.Create();
         var log = logging.CreateLogger("eval");
         var rows = new List<JsonObject>();
+        log.LogInformation("Tokenizer: {Tokenizer}", model.Tokenizer.Describe);
+        var corpus = TokenizedCorpus.Open(r.Data, model.Tokenizer, r.TextField); // each document tokenized once for every length
         var table = new Table().AddColumns("length", "factors", "samples", "mean NLL", "ppl", "seconds");
         // Before any evaluation: n̂ ≥ L would keep every position at its original angle, scoring the unscaled model
         // under the factor file's name.
@@ -81,7 +84,7 @@ internal static class EvalCommand
         foreach (var L in lengths)
         {
             var factors = FactorSource.Resolve(r.FactorsFile, r.Method, r.Scale, config, L);
-            var set = SampleSet.Load(r.Data, L, r.Samples, model.Tokenizer, "--samples");
+            var set = corpus.Samples(L, r.Samples, "--samples");
             var sw = Stopwatch.StartNew();
             var bar = new ConsoleProgress(error, $"eval L={L} {factors.Label}", (double)L * set.Samples.Count, "tok");
             var progress = new InlineProgress<EvalProgress>(p => bar.Report(p.TokensDone, $"sample {p.SamplesDone}/{p.SampleCount}"));

@@ -27,7 +27,7 @@ internal static class FactorSource
         {
             if (scale is not null && method is null) throw new InputException("--scale", "", "--scale together with --method");
             if (method is null && config.RopeScaling is { } published)
-                return new($"as published ({published.Type})", published.FactorsAt(length));
+                return new(published.Label, published.FactorsAt(length));
             return new("none", FactorSet.Identity(config.RotaryPairs));
         }
         var m = BaselineMethods.Parse(method, "--method");

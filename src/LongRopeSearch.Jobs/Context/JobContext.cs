@@ -97,9 +97,19 @@ public sealed class JobContext
     /// <summary>The sample sets of every length, loaded once.</summary>
     public JobSamples Samples => _samples.Value;
 
-    /// <summary>The classic methods at each stage's scale: the population's seeds.</summary>
+    /// <summary>
+    /// The population's seeds: the classic methods at each stage's scale, and for a model with a published
+    /// rope_scaling, that scaling at the stage's length ("as published (yarn)").
+    /// </summary>
     public ISeedProvider Seeds => SeedProvider.FromDelegate(stage => Baselines.All(Geometry, Math.Max(1.0, stage.Scale))
-        .Select(b => new SeedCandidate(b.Name, b.Factors)).ToList());
+        .Select(b => new SeedCandidate(b.Name, b.Factors))
+        .Concat(Config.RopeScaling is { } p ? [new SeedCandidate(p.Label, p.FactorsAt(stage.Length))] : [])
+        .ToList());
+
+    /// <summary>Where L0 (<see cref="OriginalLength"/>, the base of "8x" and of every stage's scale) comes from, for the log.</summary>
+    public string OriginalLengthSource => Config.RopeScaling is { } p && p.OriginalLength == OriginalLength
+        ? $"original_max_position_embeddings of the published rope_scaling ({p.Type}) in {p.Source}"
+        : $"config.json original_max_position_embeddings, else max_position_embeddings {Config.MaxPositionEmbeddings}, or a smaller sliding window";
 
     /// <summary>The search of a new job (nothing written: a bad space or plan fails here).</summary>
     public ProgressiveSearch StartSearch() => ProgressiveSearch.Start(Space, Plan, Seeds, CriticalDimension.Compute(Geometry).Pair);

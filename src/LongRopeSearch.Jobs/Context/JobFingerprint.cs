@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using LongRopeSearch.Core;
+using LongRopeSearch.Model;
 
 namespace LongRopeSearch.Jobs;
 
@@ -15,7 +16,9 @@ namespace LongRopeSearch.Jobs;
 /// files, the index and other small files in full; each *.safetensors file's whole header (tensor names, dtypes,
 /// shapes, offsets) and the first and last 64 KiB of its data; any other file over 16 MiB by its first and last
 /// 64 KiB. Hashing many GB of weights at every start would take minutes.</item>
-/// <item>Search and validation data: the name and full contents of every document.</item>
+/// <item>Search and validation data: the relative path and full contents of every document file, in document order
+/// (<see cref="DocumentFiles.List"/>: recursive, so nested Parquet/JSON Lines shards count; a flat directory hashes
+/// as before).</item>
 /// <item>Space: the search-space file's bytes and the plan (targets, short length, seed) resolved from the spec.</item>
 /// <item>Code version: the assembly version and <see cref="NumericsVersion"/>.</item>
 /// </list>
@@ -102,10 +105,10 @@ public sealed class JobFingerprint
     public static string OfDocuments(string path)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = File.Exists(path) ? [path] : Directory.Exists(path) ? Directory.GetFiles(path).Order(StringComparer.Ordinal).ToArray() : [];
+        var files = File.Exists(path) || Directory.Exists(path) ? DocumentFiles.List(path) : [];
         foreach (var f in files)
         {
-            h.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(f) + ":"));
+            h.AppendData(Encoding.UTF8.GetBytes(DocumentFiles.RelativeName(path, f) + ":"));
             using var fs = File.OpenRead(f);
             h.AppendData(SHA256.HashData(fs));
         }

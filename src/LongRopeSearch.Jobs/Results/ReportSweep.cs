@@ -71,11 +71,12 @@ public sealed class ReportSweep(PerplexityScorer scorer, ITokenizer tokenizer, s
         ArgumentNullException.ThrowIfNull(lengths);
         var notes = new List<string>();
         var sets = new Dictionary<int, SampleSet>();
+        var corpus = TokenizedCorpus.Open(validationPath, tokenizer); // each document tokenized once for every length
         foreach (var length in lengths.Distinct().Order())
         {
             try
             {
-                sets[length] = SampleSet.Load(validationPath, length, samples, tokenizer);
+                sets[length] = corpus.Samples(length, samples);
             }
             catch (InputException e)
             {

@@ -127,7 +127,9 @@ public sealed class JobRunner
         using var engine = _job.OpenEngine(_job.RunEngineOptions);
         using var evaluator = _batches(new BatchEvaluatorContext(_job, engine));
         if (evaluator is InProcessBatchEvaluator inProcess) KeepSamplesInFlight(inProcess, state, search);
-        var validator = new StageValidator(engine.Evaluator, _job.Samples, _job.Geometry, _log);
+        _log.LogInformation("Job {Id}: L0 = {L0} ({Source}){Published}", _job.Id, _job.OriginalLength, _job.OriginalLengthSource,
+            _job.Config.RopeScaling is { } published ? $"; the published rope_scaling ({published.Describe()}) is a seed and the \"{published.Label}\" validation row" : "");
+        var validator = new StageValidator(engine.Evaluator, _job.Samples, _job.Geometry, _log, _job.Config.RopeScaling);
         try
         {
             RunLoop(state, search, history, evaluator, validator, ct);

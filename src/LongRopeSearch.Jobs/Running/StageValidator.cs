@@ -11,14 +11,15 @@ namespace LongRopeSearch.Jobs;
 /// Judges a finished stage honestly: the searched factors (the best overall, and the best deployable set with n̂ = 0
 /// when that is another one: the one every inference stack can run), the unmodified model and every classic method
 /// (with its own attention factor, exactly as an inference stack would run it), scored on the search samples and on
-/// the validation samples, which the search never saw, at the stage's length and at L0.
+/// the validation samples, which the search never saw, at the stage's length and at L0; for a model with a published
+/// rope_scaling, also that scaling at the stage's length (the "as published" row).
 /// <para>
 /// The L0 column is what a deployed model shows on short prompts: vLLM (with max_model_len above the switch point)
 /// and llama.cpp (with a context above it) run the long factors and their attention factor at every length, so a
 /// method's short-context cost is its factors' ppl at L0 against the unmodified model's ("none" row).
 /// </para>
 /// </summary>
-internal sealed class StageValidator(PerplexityScorer scorer, JobSamples samples, RopeGeometry geometry, ILogger log)
+internal sealed class StageValidator(PerplexityScorer scorer, JobSamples samples, RopeGeometry geometry, ILogger log, PublishedScaling? published = null)
 {
     public ValidationTable Validate(StageResult stage, CancellationToken ct)
     {
@@ -39,6 +40,7 @@ internal sealed class StageValidator(PerplexityScorer scorer, JobSamples samples
         }
         foreach (var b in Baselines.WithIdentity(geometry, Math.Max(1.0, stage.Stage.Scale)))
             if (!methods.Any(m => m.Factors.Equals(b.Factors))) methods.Add(b);
+        if (published is not null) methods.Add((published.Label, published.FactorsAt(length))); // the model as its config.json runs it
 
         var rows = new List<ValidationRow>();
         foreach (var (name, factors) in methods)

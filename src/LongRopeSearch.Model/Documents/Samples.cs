@@ -4,10 +4,11 @@ namespace LongRopeSearch.Model;
 public sealed record Sample(string Document, int[] Tokens);
 
 /// <summary>
-/// The evaluation samples of one length. Rule (shared with tools/torch_llama.py): the data path is a file or a
-/// directory whose documents are its top-level regular files not starting with '.', sorted by ordinal name;
-/// a document's token stream is its whitespace-separated decimal ids for a file ending in ".ids", otherwise the
-/// model's tokenizer applied to the whole file (its raw bytes for a byte-level model); each document whose stream
+/// The evaluation samples of one length. Rule (shared with tools/torch_llama.py for plain files): the documents of
+/// the data path in <see cref="DocumentFiles"/> order (files by ordinal relative path, recursively, names starting
+/// with '.' skipped; then the rows of a JSON Lines or Parquet file in order); a document's token stream is its
+/// whitespace-separated decimal ids for a ".ids" file, otherwise the model's tokenizer applied to the whole document
+/// (its raw bytes for a byte-level model; BOS first when the model's tokenizer adds one); each document whose stream
 /// has at least L tokens gives one sample, its first L tokens; the first K such samples are taken.
 /// </summary>
 public sealed class SampleSet

@@ -16,6 +16,8 @@ public sealed class TokenizedCorpus
     private readonly IDocumentSource _source;
     private readonly ITokenizer _tokenizer;
     private readonly List<TokenStream> _streams = []; // streams of the first _streams.Count documents, in order
+    private IEnumerator<Document>? _rest;             // the source's documents after those
+    private bool _exhausted;
 
     public TokenizedCorpus(IDocumentSource source, ITokenizer tokenizer)
     {
@@ -25,19 +27,37 @@ public sealed class TokenizedCorpus
         _tokenizer = tokenizer;
     }
 
-    /// <summary>The corpus of the file or directory at <paramref name="dataPath"/> (<see cref="DocumentFiles"/>).</summary>
-    public static TokenizedCorpus Open(string dataPath, ITokenizer tokenizer) => new(new DocumentFiles(dataPath), tokenizer);
+    /// <summary>
+    /// The corpus of the file or directory at <paramref name="dataPath"/> (<see cref="DocumentFiles"/>);
+    /// <paramref name="textField"/> names the JSON Lines field / Parquet column of the text.
+    /// </summary>
+    public static TokenizedCorpus Open(string dataPath, ITokenizer tokenizer, string textField = DocumentFiles.DefaultTextField) =>
+        new(new DocumentFiles(dataPath, textField), tokenizer);
+
+    /// <summary>How many documents have been read and tokenized so far (each exactly once).</summary>
+    public int TokenizedDocuments => _streams.Count;
 
     public string Source => _source.Origin;
 
     /// <summary>Every document's token stream in document order, tokenizing the ones not seen yet as the caller advances.</summary>
+    /// The source is enumerated once, where the last caller left it, so no file is read twice.
     public IEnumerable<TokenStream> Streams()
     {
-        int index = 0;
-        foreach (var document in _source.Documents())
+        for (int index = 0; ; index++)
         {
-            if (index == _streams.Count) _streams.Add(new TokenStream(document.Name, Tokenize(document)));
-            yield return _streams[index++];
+            if (index == _streams.Count)
+            {
+                if (_exhausted) yield break;
+                _rest ??= _source.Documents().GetEnumerator();
+                if (!_rest.MoveNext())
+                {
+                    _exhausted = true;
+                    _rest.Dispose();
+                    yield break;
+                }
+                _streams.Add(new TokenStream(_rest.Current.Name, Tokenize(_rest.Current)));
+            }
+            yield return _streams[index];
         }
     }
 
@@ -60,6 +80,8 @@ public sealed class TokenizedCorpus
             if (samples.Count == count) break; // before the enumerator reads the next document
         }
 
+        if (_streams.Count == 0)
+            throw new InputException(Source, "", "at least one document (a text, .ids, .jsonl or .parquet file with content)", "an empty corpus");
         if (count is { } k && samples.Count < k)
             throw new InputException(Source, "",
                 $"at least {k} documents with at least {length} tokens ({(countOrigin is null ? $"{k} samples were asked for" : $"{countOrigin} asks for {k}")})",
