@@ -103,7 +103,7 @@ public sealed class GgufWriterTests : IDisposable
             s.Write(new byte[100]);
             throw new IOException("disk full (simulated)");
         });
-        var e = Assert.Throws<IOException>(() => GgufWriter.Write(path, new GgufMetadata().Set("v", 2u), [failing]));
+        var e = Assert.Throws<StorageException>(() => GgufWriter.Write(path, new GgufMetadata().Set("v", 2u), [failing]));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         // A callback writing the wrong byte count is a bug, caught before the file is replaced.
         var short_ = new GgufTensorEntry("z", [4], GgufTensorType.F32, s => s.Write(new byte[12]));
