@@ -238,7 +238,8 @@ public sealed class GgufExportTests : IDisposable
         var dir = Path.Combine(_dir.PathName, "with-tokenizer");
         Directory.CreateDirectory(dir);
         foreach (var name in new[] { "config.json", "model.safetensors" }) File.Copy(Path.Combine(TinyBrown.ModelDir, name), Path.Combine(dir, name));
-        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), "{}");
+        // A real tokenizer.json (the model folder now loads it when opened): not a byte vocabulary, so GGUF needs a donor.
+        File.Copy(RepoPaths.Combine("tests", "fixtures", "models", "tiny-llama-mistral-tokenizer", "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
         var path = _dir.File("tok.gguf");
         var e = Assert.Throws<InputException>(() => GgufExport.Write(dir, null, path));
         Assert.EndsWith("tokenizer.json", e.Origin, StringComparison.Ordinal);
