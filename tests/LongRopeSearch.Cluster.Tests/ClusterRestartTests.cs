@@ -59,10 +59,10 @@ public sealed class ClusterRestartTests(PostgresServer server, ITestOutputHelper
             }
             NpgsqlConnection.ClearAllPools();
             var before = DateTime.UtcNow;
-            server.Restart();
+            server.Restart(downSeconds: 6);  // longer than the workers' 3 s invisibility timeout
             output.WriteLine($"PostgreSQL restarted in {(DateTime.UtcNow - before).TotalSeconds:0.0} s");
 
-            Assert.True(search.WaitForExit(TimeSpan.FromSeconds(100)), "search --cluster did not finish after the restart:\n" + Logs());
+            Assert.True(search.WaitForExit(TimeSpan.FromSeconds(90)), "search --cluster did not finish after the restart:\n" + Logs());
             Assert.True(search.ExitCode == 0, $"search --cluster exit {search.ExitCode}:\n{Logs()}");
             await using (var db = await ClusterDatabase.ConnectAsync(cs))
             {
