@@ -41,7 +41,7 @@ public sealed class ClusterRestartTests(PostgresServer server, ITestOutputHelper
 
         var cs = await server.CreateDatabaseAsync();
         var shared = Spec("shared");
-        var workers = Enumerable.Range(0, 2).Select(_ => LongropeProcess.Start("worker", "--cluster", cs, "--model", Model,
+        var workers = Enumerable.Range(0, 3).Select(_ => LongropeProcess.Start("worker", "--cluster", cs, "--model", Model,
             "--threads", "1", "--coordinators", "1", "--invisibility-timeout", "3")).ToList();
         LongropeProcess? search = null;
         string Logs() => string.Join("\n", workers.Select(w => $"--- worker {w.Pid}\n{w.Stderr}")) + $"\n--- search\n{search?.Stdout}{search?.Stderr}";
@@ -50,16 +50,21 @@ public sealed class ClusterRestartTests(PostgresServer server, ITestOutputHelper
             await using (var db = await ClusterDatabase.ConnectAsync(cs))
             {
                 var registry = new Workers.WorkerRegistry(db);
-                await ClusterEndToEndTests.WaitUntil(async () => (await registry.ListAsync(TimeSpan.FromMinutes(1), default)).Count(w => w.Alive) == 2,
-                    TimeSpan.FromMinutes(1), "two workers announced", Logs);
+                await ClusterEndToEndTests.WaitUntil(async () => (await registry.ListAsync(TimeSpan.FromMinutes(1), default)).Count(w => w.Alive) == 3,
+                    TimeSpan.FromMinutes(1), "three workers announced", Logs);
                 search = LongropeProcess.Start("search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData, "--validation", RepoPaths.ValidationData,
                     "--space", space, "--out", shared.Output, "--threads", "1");
-                // Mid-job: a coordinator runs and some, not all, evaluations are recorded.
-                await ClusterEndToEndTests.WaitUntil(async () => await CountAsync(db) >= 6, TimeSpan.FromMinutes(1), "six recorded evaluations", Logs, pollMs: 20);
+                // Mid-job: kill -9 a busy worker that is not the coordinator, then restart the database at once.
+                var jobs = new ClusterJobs(db);
+                var coordinatorId = await ClusterEndToEndTests.WaitFor(async () => (await jobs.GetAsync(JobId, default))?.Coordinator, TimeSpan.FromMinutes(1), "a coordinator", Logs);
+                var victimRow = await ClusterEndToEndTests.WaitFor(async () => (await registry.ListAsync(TimeSpan.FromMinutes(1), default))
+                    .FirstOrDefault(w => w.Alive && w.BusyOn is not null && w.Id != coordinatorId), TimeSpan.FromMinutes(1), "a busy worker", Logs, pollMs: 5);
+                workers.Single(w => w.Pid == victimRow.Pid).KillHard();
+                output.WriteLine($"killed worker {victimRow.Id}");
             }
             NpgsqlConnection.ClearAllPools();
             var before = DateTime.UtcNow;
-            server.Restart(downSeconds: 6);  // longer than the workers' 3 s invisibility timeout
+            server.Restart(downSeconds: 6);  // longer than the workers' 3 s invisibility timeout: Hangfire may re-offer the coordinator  // longer than the workers' 3 s invisibility timeout
             output.WriteLine($"PostgreSQL restarted in {(DateTime.UtcNow - before).TotalSeconds:0.0} s");
 
             Assert.True(search.WaitForExit(TimeSpan.FromSeconds(90)), "search --cluster did not finish after the restart:\n" + Logs());
@@ -80,6 +85,47 @@ public sealed class ClusterRestartTests(PostgresServer server, ITestOutputHelper
         {
             search?.Dispose();
             foreach (var w in workers) w.Dispose();
+            output.WriteLine(Logs());
+        }
+    }
+
+    [Fact]
+    public async Task A_coordinator_copy_that_finds_the_lease_held_waits_and_takes_over_when_it_is_free()
+    {
+        // The state a long restart can leave: Hangfire re-offered the coordinator while another copy holds the lease.
+        // That copy must wait, not end (ending left the job with nobody coordinating it).
+        using var tmp = new TempDir();
+        var space = Path.Combine(tmp.PathName, "space.json");
+        File.WriteAllText(space, SpaceJson);
+        var cs = await server.CreateDatabaseAsync();
+        await using var db = await ClusterDatabase.ConnectAsync(cs);
+        var held = await CoordinatorLease.TryAcquireAsync(db, JobId, default);
+        Assert.NotNull(held);
+        var worker = LongropeProcess.Start("worker", "--cluster", cs, "--model", Model, "--threads", "1", "--coordinators", "1", "--invisibility-timeout", "3");
+        LongropeProcess? search = null;
+        string Logs() => $"--- worker\n{worker.Stderr}\n--- search\n{search?.Stdout}{search?.Stderr}";
+        try
+        {
+            search = LongropeProcess.Start("search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData, "--validation", RepoPaths.ValidationData,
+                "--space", space, "--out", Path.Combine(tmp.PathName, "shared", JobId), "--threads", "1");
+            await ClusterEndToEndTests.WaitUntil(() => Task.FromResult(worker.Stderr.Contains("this copy waits to take over", StringComparison.Ordinal)),
+                TimeSpan.FromMinutes(1), "the coordinator copy waiting for the lease", Logs);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var row = (await new ClusterJobs(db).GetAsync(JobId, default))!;
+            Assert.Equal("queued", row.Status);
+            Assert.Null(row.Coordinator);
+            Assert.False(search.HasExited, Logs());
+
+            await held!.DisposeAsync();
+            Assert.True(search.WaitForExit(TimeSpan.FromSeconds(90)), "search --cluster did not finish after the lease was freed:\n" + Logs());
+            Assert.True(search.ExitCode == 0, $"search --cluster exit {search.ExitCode}:\n{Logs()}");
+            Assert.Equal("done", (await new ClusterJobs(db).GetAsync(JobId, default))!.Status);
+        }
+        finally
+        {
+            search?.Dispose();
+            worker.Dispose();
+            await held!.DisposeAsync();
             output.WriteLine(Logs());
         }
     }
