@@ -6,7 +6,8 @@
 #                                         stdout. With --owner-pid, a watcher stops and deletes the server when PID
 #                                         exits (a test host killed before its cleanup leaves nothing behind).
 #   tools/pg.sh env DIR                   prints `export LONGROPE_PG=...` (an Npgsql connection string) and PGDIR
-#   tools/pg.sh restart DIR               stops the server (fast mode: connections are cut) and starts it again
+#   tools/pg.sh restart DIR [SECONDS]     stops the server (fast mode: connections are cut) and starts it again on the
+#                                         same port and data directory, after SECONDS down (default 0)
 #   tools/pg.sh stop DIR                  stops the server and deletes DIR
 #
 # PostgreSQL refuses to run as root: as root the server runs as the `postgres` system user (created when missing),
@@ -102,6 +103,7 @@ cmd_env() {
 cmd_restart() {
   read_state "$1"
   as_server_user "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null
+  sleep "${2:-0}"
   pg_start_server
 }
 
@@ -128,8 +130,8 @@ shift || true
 case "$verb" in
   start) cmd_start "$@" ;;
   env) cmd_env "${1:?pg.sh env DIR}" ;;
-  restart) cmd_restart "${1:?pg.sh restart DIR}" ;;
+  restart) cmd_restart "${1:?pg.sh restart DIR [SECONDS]}" "${2:-0}" ;;
   stop) cmd_stop "${1:?pg.sh stop DIR}" ;;
   watch) cmd_watch "$@" ;;
-  *) echo "usage: tools/pg.sh start [--owner-pid PID] | env DIR | restart DIR | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: tools/pg.sh start [--owner-pid PID] | env DIR | restart DIR [SECONDS] | stop DIR" >&2; exit 2 ;;
 esac

@@ -47,10 +47,10 @@ public sealed class PostgresServer : IDisposable
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>pg_ctl stop -m fast, then start on the same port: every open connection is cut.</summary>
-    public void Restart()
+    /// <summary>pg_ctl stop -m fast, then (after <paramref name="downSeconds"/>) start on the same port: every open connection is cut.</summary>
+    public void Restart(int downSeconds = 0)
     {
-        var (code, _, stderr) = Script("restart", Directory);
+        var (code, _, stderr) = Script("restart", Directory, downSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (code != 0) throw new InvalidOperationException($"tools/pg.sh restart failed: {stderr.Trim()}");
     }
 

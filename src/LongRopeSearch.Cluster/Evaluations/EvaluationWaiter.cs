@@ -41,9 +41,11 @@ public sealed class EvaluationWaiter(ClusterDatabase db, ClusterOptions options,
                     notified = false;
                     foreach (var record in await EvaluationStore.ReadAsync(connection, jobId, stage, pending, c))
                     {
+                        // Handed over first: a transient failure inside onResult (the lease check) retries this
+                        // read, and the record must still be pending then, or its result would never reach the runner.
+                        onResult?.Invoke(record);
                         pending.Remove(record.CandidateId);
                         done.Add(record);
-                        onResult?.Invoke(record);
                     }
                     if (pending.Count == 0) break;
                     var failure = (await EvaluationStore.ReadFailuresAsync(connection, jobId, c))

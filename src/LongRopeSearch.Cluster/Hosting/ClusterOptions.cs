@@ -33,6 +33,14 @@ public sealed record ClusterOptions
     /// <summary>How often a server moves retries whose delay has passed back to their queue.</summary>
     public TimeSpan SchedulePollingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long Hangfire.PostgreSql tries to take one of its distributed locks (e.g. a job's state lock) before giving
+    /// up (its default: 10 min). Its lock loop retries on the connection it started with: one cut by a database
+    /// restart never recovers, so a worker changing an item's state during the restart would hold that fetched item
+    /// (kept invisible by its sliding keep-alive) until this runs out, and the coordinator waits for it that long.
+    /// </summary>
+    public TimeSpan DistributedLockTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Backstop wake-up of a coordinator waiting for results (normally woken by NOTIFY).</summary>
     public TimeSpan ResultPollInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

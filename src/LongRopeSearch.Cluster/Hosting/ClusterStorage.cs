@@ -31,6 +31,7 @@ public static class ClusterStorage
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = options.InvisibilityTimeout,
             QueuePollInterval = options.QueuePollInterval,
+            DistributedLockTimeout = options.DistributedLockTimeout,
         };
         // Hangfire.PostgreSql installs its schema from the constructor without a lock of its own: two processes
         // starting at once can fail it ("could not find tuple for constraint"), so installs take turns here.

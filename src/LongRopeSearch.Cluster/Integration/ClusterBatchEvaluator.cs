@@ -38,7 +38,7 @@ public sealed class ClusterBatchEvaluator(
             jobId, stage, steps[0].Candidate.Generation, enqueued, signature.Queue, have.Count);
         waiter.WaitAsync(jobId, stage, ids, record =>
         {
-            if (!lease.VerifyAsync(ct).GetAwaiter().GetResult())
+            if (!retry.RunAsync($"verifying the lease of {jobId}", lease.VerifyAsync, ct).GetAwaiter().GetResult())
                 throw new CoordinatorLeaseLostException(jobId);
             onResult(byId[record.CandidateId], StepCodec.Score(record));
         }, ct).GetAwaiter().GetResult();

@@ -20,7 +20,7 @@ namespace LongRopeSearch.Cluster.Integration;
 /// </summary>
 public sealed class CoordinatorJob(
     ClusterDatabase db, JobStorage storage, ClusterJobs jobs, EvaluationStore store, EvaluationWaiter waiter,
-    ConnectionRetry retry, WorkerIdentity me, ILoggerFactory loggers)
+    ConnectionRetry retry, WorkerIdentity me, ClusterOptions options, ILoggerFactory loggers)
 {
     /// <summary>Enqueues the coordinator of <paramref name="jobId"/> (the submitter does this once).</summary>
     public static string Enqueue(JobStorage storage, string jobId) =>
@@ -31,19 +31,33 @@ public sealed class CoordinatorJob(
     public async Task RunAsync(string jobId, CancellationToken ct)
     {
         var log = loggers.CreateLogger("coordinator");
-        var row = await retry.RunAsync($"reading job {jobId}", c => jobs.GetAsync(jobId, c), ct)
-            ?? throw new InvalidOperationException($"cluster job {jobId} does not exist");
-        if (row.Status is "done" or "failed")
+        // A copy that finds the job coordinated elsewhere (lease or directory held) waits and takes over when the other
+        // ends, instead of ending itself: after a database restart longer than the invisibility timeout, Hangfire hands
+        // this job to a second worker while the first still runs it, and the first then loses the lease (its session was
+        // cut). Ending either copy could leave nobody coordinating (docs/cluster.md, "PostgreSQL restarted mid-job").
+        var waiting = false;
+        while (true)
         {
-            log.LogInformation("job {Id} is {Status}; nothing to coordinate", jobId, row.Status);
-            return;
+            var row = await retry.RunAsync($"reading job {jobId}", c => jobs.GetAsync(jobId, c), ct)
+                ?? throw new InvalidOperationException($"cluster job {jobId} does not exist");
+            if (row.Status is "done" or "failed")
+            {
+                log.LogInformation("job {Id} is {Status}; nothing to coordinate", jobId, row.Status);
+                return;
+            }
+            var reason = await TryCoordinateAsync(jobId, row, log, ct);
+            if (reason is null) return;
+            if (!waiting) log.LogWarning("job {Id}: {Reason}; this copy waits to take over", jobId, reason);
+            waiting = true;
+            await Task.Delay(options.HeartbeatInterval, ct);
         }
+    }
+
+    /// <summary>Coordinates the job to its end (null), or says why another coordinator has it now.</summary>
+    private async Task<string?> TryCoordinateAsync(string jobId, ClusterJobRow row, ILogger log, CancellationToken ct)
+    {
         await using var lease = await retry.RunAsync($"taking the lease of {jobId}", c => CoordinatorLease.TryAcquireAsync(db, jobId, c), ct);
-        if (lease is null)
-        {
-            log.LogWarning("job {Id}: another coordinator holds the lease; this copy ends", jobId);
-            return;
-        }
+        if (lease is null) return "another coordinator holds the lease";
         var cluster = ClusterJobSpec.FromJson(row.SpecJson);
         await retry.RunAsync("recording the coordinator", c => jobs.SetCoordinatorAsync(jobId, me.Id, c), ct);
         log.LogInformation("coordinating job {Id} from {Dir} on {Queue}", jobId, cluster.Spec.Output, cluster.Signature.Queue);
@@ -59,25 +73,34 @@ public sealed class CoordinatorJob(
             {
                 // This worker is stopping: Hangfire re-offers the coordinator; the next one continues from the checkpoint.
                 ct.ThrowIfCancellationRequested();
-                return;
+                return null;
             }
             var final = JobOverview.Of(new FileJobStore(cluster.Spec.Output));
             await retry.RunAsync("marking the job done", c => jobs.UpdateProgressAsync(jobId, "done", final.Progress?.Stage, final.Progress?.Generation,
                 final.Progress?.BestPpl, 0, c), CancellationToken.None);
             log.LogInformation("job {Id} done", jobId);
+            return null;
         }
         catch (InputException e) when (e.Message.Contains(JobLock.LockFile, StringComparison.Ordinal))
         {
-            // A coordinator cut off from the database longer than the invisibility timeout may still hold the job
-            // directory: this copy ends (Hangfire records it) and the job is left to that one, not failed.
-            log.LogWarning("job {Id}: its directory is still held by another coordinator ({Reason}); this copy ends", jobId, e.Message);
-            throw;
+            // The previous coordinator (cut off from the database, lease lost) still holds the job directory for a moment.
+            return $"its directory is still held by another coordinator ({e.Message})";
         }
-        catch (Exception e) when (e is not OperationCanceledException && e is not CoordinatorLeaseLostException && !ConnectionRetry.IsTransient(e))
+        catch (CoordinatorLeaseLostException)
+        {
+            return "another coordinator took the lease while this one was cut off from the database";
+        }
+        catch (Exception e) when (ConnectionRetry.IsTransient(e) && !ct.IsCancellationRequested)
+        {
+            // Past every retry inside the runner: begin again from the checkpoint (the lease is taken anew).
+            return $"the database was unreachable ({e.Message})";
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !ConnectionRetry.IsTransient(e))
         {
             var reason = e is InputException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             log.LogError("job {Id} failed: {Reason}", jobId, reason);
             await retry.RunAsync("marking the job failed", c => jobs.FailAsync(jobId, reason, c), CancellationToken.None);
+            return null;
         }
     }
 }
