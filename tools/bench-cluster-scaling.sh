@@ -26,8 +26,10 @@ cleanup() {
 trap cleanup EXIT
 eval "$(bash tools/pg.sh env "$dir")"
 . "$dir/pg.state"
-cat > "$work/space.json" <<'JSON'
-{ "targets": ["4x"], "population": 16, "generations": 2, "parents": 8, "mutations": 8, "crossovers": 8, "samples": 2, "seed": 5 }
+# BENCH_SCALE (default 4: 1024 tokens) and BENCH_SAMPLES (default 2) set the size of one evaluation.
+scale=${BENCH_SCALE:-4}; samples=${BENCH_SAMPLES:-2}; length=$((256 * scale))
+cat > "$work/space.json" <<JSON
+{ "targets": ["${scale}x"], "population": 16, "generations": 2, "parents": 8, "mutations": 8, "crossovers": 8, "samples": $samples, "seed": 5 }
 JSON
 q() { PGPASSWORD="$PASSWORD" psql -h 127.0.0.1 -p "$PORT" -U postgres -d "$1" -Atc "$2"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -53,10 +55,10 @@ for n in 1 2; do
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
   pids=()
-  cmp -s "$work/run-1/bench-job/best/long-1024.json" "$work/run-$n/bench-job/best/long-1024.json" \
+  cmp -s "$work/run-1/bench-job/best/long-$length.json" "$work/run-$n/bench-job/best/long-$length.json" \
     || { echo "best factors of the $n-worker run differ from the 1-worker run" >&2; exit 1; }
 done
-python3 - "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "${results[@]}" > bench/cluster.md <<'PY'
+BENCH_LENGTH=$length BENCH_SAMPLES=$samples python3 - "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "${results[@]}" > bench/cluster.md <<'PY'
 import sys, datetime, os
 before, after, rows = sys.argv[1], sys.argv[2], [r.split('|') for r in sys.argv[3:]]
 r = {int(n): (int(c), float(s), float(w), float(e)) for n, c, s, w, e in rows}
@@ -64,7 +66,7 @@ c1, s1, w1, e1 = r[1]; c2, s2, w2, e2 = r[2]
 cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
 print(f"# Cluster scaling, {datetime.date.today().isoformat()}\n")
 print(f"Machine: {os.cpu_count()} cores, {cpu}; load average before {before}, after {after}.")
-print("Command: `bash tools/bench-cluster.sh` (tools/bench-cluster-scaling.sh): tiny-brown, target 1024 tokens, 2 samples,")
+print(f"Command: `BENCH_SCALE={int(os.environ['BENCH_LENGTH']) // 256} BENCH_SAMPLES={os.environ['BENCH_SAMPLES']} bash tools/bench-cluster.sh` (tools/bench-cluster-scaling.sh): tiny-brown, target {os.environ['BENCH_LENGTH']} tokens, {os.environ['BENCH_SAMPLES']} samples,")
 print("48 evaluations, each worker `taskset`-pinned to its own core with `--threads 1`; the best factors of both runs are checked equal.\n")
 print("| workers | evaluations | Σ evaluation s | search wall s | speed-up | overhead ms/eval | evaluating wall s | overhead ms/eval while evaluating | busy worker slots |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
