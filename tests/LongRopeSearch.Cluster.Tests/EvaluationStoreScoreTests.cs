@@ -64,17 +64,34 @@ public sealed class EvaluationStoreScoreTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task A_score_without_prefix_sums_comes_back_without_them()
+    public async Task A_version_1_database_is_migrated_and_its_evaluations_read_without_prefix_sums()
     {
-        await using var db = await ClusterDatabase.ConnectAsync(await server.CreateDatabaseAsync());
-        await new Jobs.ClusterJobs(db).CreateAsync("job", "{}", default);
+        // Version 1 as an older longrope left it: the evaluations table without the score columns of migration 0002.
+        var cs = await server.CreateDatabaseAsync();
+        await (await ClusterDatabase.ConnectAsync(cs)).DisposeAsync();
+        await ClusterDatabaseTests.Sql(cs, """
+            ALTER TABLE longrope.evaluations DROP COLUMN prefix_ends, DROP COLUMN prefix_steps, DROP COLUMN prefix_nll_sums, DROP COLUMN tokens, DROP COLUMN flops;
+            UPDATE longrope.schema_version SET version = 1;
+            INSERT INTO longrope.jobs (id, spec, status) VALUES ('job', '{}', 'running');
+            INSERT INTO longrope.evaluations (job_id, stage, candidate_id, factor_key, per_sample_nll, mean_nll, abandoned, seconds, worker_id)
+            VALUES ('job', 'long-64', 7, 'k7', '{1.25,2.5}', 1.875, false, 0.5, 'w-old');
+            """);
+
+        await using var db = await ClusterDatabase.ConnectAsync(cs);
+        Assert.Equal(2, await ClusterDatabaseTests.Sql(cs, "SELECT version FROM longrope.schema_version"));
         var store = new EvaluationStore(db);
-        var request = TestCoordinator.Request("job", 7, new NumericsSignature("2/avx2", "fp"));
-        Assert.True(await store.TryRecordAsync(request, new CandidateScore([1.25, 2.5], 1.875, false, 0.5), "w1", default));
-        var score = Assert.Single(await store.ReadAsync("job", request.Stage, null, default)).Score;
-        Assert.Equal([1.25, 2.5], score.PerSampleNll);
-        Assert.Null(score.PrefixEnds);
-        Assert.Null(score.PrefixNllSums);
-        Assert.Equal((0L, 0.0), (score.Tokens, score.Flops));
+        var old = Assert.Single(await store.ReadAsync("job", "long-64", null, default)).Score;
+        Assert.Equal([1.25, 2.5], old.PerSampleNll);
+        Assert.Equal((1.875, false), (old.MeanNll, old.Abandoned));
+        Assert.Null(old.PrefixEnds);
+        Assert.Null(old.PrefixNllSums);
+        Assert.Equal((0L, 0.0), (old.Tokens, old.Flops));
+
+        // A score without prefix sums recorded now reads back the same way.
+        var request = TestCoordinator.Request("job", 8, new NumericsSignature("2/avx2", "fp"));
+        Assert.True(await store.TryRecordAsync(request, new CandidateScore([3.0, 4.0], 3.5, false, 0.5) { Tokens = 128, Flops = 1e6 }, "w1", default));
+        var now = (await store.ReadAsync("job", request.Stage, [8], default)).Single().Score;
+        Assert.Null(now.PrefixNllSums);
+        Assert.Equal((128L, 1e6), (now.Tokens, now.Flops));
     }
 }
