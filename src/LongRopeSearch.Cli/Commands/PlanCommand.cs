@@ -98,7 +98,7 @@ internal static class PlanCommand
         string Tf(double f) => (f / 1e12).ToString(f < 1e13 ? "0.00" : "#,0", CultureInfo.InvariantCulture);
         var workers = plan.Workers.ToString(CultureInfo.InvariantCulture);
         var t = new Table().AddColumns("stage", "evaluations planned", "expected abandoned", "full-eval equiv.", "sample passes", "tokens", "TFLOP",
-            "MiB per eval", "MiB peak", "CPU time", "time, 1 worker", "time, " + workers + (plan.Workers == 1 ? " worker" : " workers"));
+            "MiB per eval (all layers' K/V)", "MiB peak", "CPU time", "time, 1 worker", "time, " + workers + (plan.Workers == 1 ? " worker" : " workers"));
         foreach (var s in plan.Stages)
         {
             t.AddRow(s.Stage, I(s.PlannedEvaluations), I(s.ExpectedAbandoned), s.ExpectedFullEvaluations.ToString("#,0.0", CultureInfo.InvariantCulture),
@@ -112,7 +112,7 @@ internal static class PlanCommand
         Render.Write(output, t);
         foreach (var s in plan.Stages)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Stage}: {s.Population} + {s.Generations} × {s.ChildrenPerGeneration} evaluations of {s.Samples} samples × {s.Length} tokens; abandon: {s.AbandonSource} ({1 - s.SampleFraction:P1} of the children's samples saved){(s.SecondsPerSamplePass is { } p ? $"; {p:0.####} s per sample pass" : "")}{(s.MemoryBytes is null ? "" : $"; memory = base {Mib(plan.BaseBytes)} + weights {Mib(plan.WeightBytes)} + activations {Mib(s.ActivationBytes)} + layer-0 cache {Mib(s.CacheBytes)} MiB")}"));
+                $"{s.Stage}: {s.Population} + {s.Generations} × {s.ChildrenPerGeneration} evaluations of {s.Samples} samples × {s.Length} tokens{(s.PrefixFractions is { } f ? $", prefix steps at {string.Join(", ", f)}" : "")}; abandon: {s.AbandonSource} ({1 - s.SampleFraction:P1} of the children's sample rows and {1 - s.FlopFraction:P1} of their FLOPs saved){(s.SecondsPerSamplePass is { } p ? $"; {p:0.####} s per sample pass" : "")}{(s.MemoryBytes is null ? "" : $"; memory = base {Mib(plan.BaseBytes)} + weights {Mib(plan.WeightBytes)} + activations with every layer's K/V kept {Mib(s.ActivationBytes)} + layer-0 cache {Mib(s.CacheBytes)} MiB")}"));
         output.WriteLine("abandon rates: " + plan.AbandonNote);
         if (plan.Time is { } time)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,22 +1,41 @@
 using System.Globalization;
 using LongRopeSearch.Core;
+using LongRopeSearch.Rope;
+using LongRopeSearch.Search;
 using LongRopeSearch.Store.History;
 
 namespace LongRopeSearch.Jobs;
 
 /// <summary>
-/// What early abandon saved in an earlier run, per stage, from its history: of the evaluations after generation 0
-/// (generation 0 has no rule and is never abandoned), how many were abandoned and what fraction of their samples
-/// they scored. A plan multiplies its planned child evaluations by <see cref="SampleFraction"/> to get the sample
-/// passes it expects.
+/// Where abandoned evaluations of an earlier run stopped: after <see cref="Samples"/> complete samples and
+/// <see cref="Fraction"/> of the next one (a prefix step, as the fraction of the space that put it there; 0 at the end
+/// of a sample), <see cref="Count"/> times.
+/// </summary>
+public sealed record StopRate(int Samples, double Fraction, long Count);
+
+/// <summary>
+/// What early abandon saved in an earlier run, per stage: of the evaluations after generation 0 (generation 0 has no
+/// rule and is never abandoned), how many were abandoned, what fraction of their samples they completed, and where
+/// each abandoned one stopped (<see cref="Stops"/>). A plan costs each stop at its own length: the complete samples,
+/// plus the rows of the prefix step it stopped after (<see cref="JobPlanner"/>).
 /// </summary>
 public sealed record StageAbandonRate(string Stage, int Length, long ChildEvaluations, long Abandoned, long SamplesScored, long SamplesPlanned)
 {
     /// <summary>Abandoned / child evaluations.</summary>
     public double AbandonRate => ChildEvaluations == 0 ? 0 : (double)Abandoned / ChildEvaluations;
 
-    /// <summary>Samples scored / samples a full evaluation of every child would score (1 = nothing saved).</summary>
+    /// <summary>Complete samples scored / samples a full evaluation of every child would score (1 = nothing saved).</summary>
     public double SampleFraction => SamplesPlanned == 0 ? 1 : (double)SamplesScored / SamplesPlanned;
+
+    /// <summary>Where the abandoned children stopped; their counts add up to <see cref="Abandoned"/>.</summary>
+    public IReadOnlyList<StopRate> Stops { get; init; } = [];
+
+    /// <summary>
+    /// True when the run's checkpoint said where inside a sample each abandoned evaluation stopped; false when only the
+    /// history's complete samples are known (a stop after a prefix step is then counted as a stop at the end of the
+    /// sample before it, which costs nothing of the sample it stopped in: a lower bound of the work).
+    /// </summary>
+    public bool PrefixStepsKnown { get; init; }
 }
 
 /// <summary>The measured abandon rates of a run directory (`longrope plan --from RUN_DIR`).</summary>
@@ -42,21 +61,27 @@ public sealed class AbandonRates
     /// <summary>The rate measured on the same stage (kind and length), or null.</summary>
     public StageAbandonRate? For(string stage, int length) => _stages.GetValueOrDefault((stage, length));
 
-    /// <summary>Reads a job directory's history.parquet. A directory without one is an <see cref="InputException"/>.</summary>
+    /// <summary>
+    /// Reads a job directory's history.parquet (which evaluations were abandoned, after how many complete samples)
+    /// and its state.json, when there is one (where inside a sample they stopped: <see cref="SearchCounters.Stops"/>).
+    /// A directory without a history is an <see cref="InputException"/>.
+    /// </summary>
     public static AbandonRates FromRun(string runDirectory)
     {
         var store = new FileJobStore(runDirectory);
         var path = store.NameOf(JobArtifact.History);
         if (!File.Exists(path))
             throw new InputException(path, "", "the history.parquet of an earlier run (`longrope plan --from` takes a job directory)", "no such file");
-        return FromRows(store.ReadHistory(), path);
+        return FromRows(store.ReadHistory(), path, store.LoadState());
     }
 
     /// <summary>
     /// The rates of <paramref name="rows"/>; a stage's K (samples of a full evaluation) is the largest sample count
-    /// among its rows. <paramref name="source"/> names the history in messages.
+    /// among its rows. <paramref name="source"/> names the history in messages. With <paramref name="state"/>, a
+    /// stage whose counters record where its abandoned evaluations stopped (as many as the history abandoned) takes
+    /// its stops from there; otherwise from the history's complete samples.
     /// </summary>
-    public static AbandonRates FromRows(IReadOnlyList<HistoryRow> rows, string source)
+    public static AbandonRates FromRows(IReadOnlyList<HistoryRow> rows, string source, JobState? state = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0) throw new InputException(source, "", "an earlier run's history with at least one evaluation", "no rows");
@@ -65,15 +90,66 @@ public sealed class AbandonRates
         {
             int k = g.Max(r => r.PerSampleNll.Length);
             var children = g.Where(r => r.Generation > 0).ToList();
-            stages[g.Key] = new StageAbandonRate(g.Key.Stage, g.Key.TargetLength, children.Count, children.Count(r => r.Abandoned),
-                children.Sum(r => (long)r.PerSampleNll.Length), (long)children.Count * k);
+            var abandoned = children.Where(r => r.Abandoned).ToList();
+            var recorded = state is null ? null : RecordedStops(state, g.Key.Stage, g.Key.TargetLength, abandoned.Count);
+            stages[g.Key] = new StageAbandonRate(g.Key.Stage, g.Key.TargetLength, children.Count, abandoned.Count,
+                children.Sum(r => (long)r.PerSampleNll.Length), (long)children.Count * k)
+            {
+                Stops = recorded ?? Pool(abandoned.Select(r => new StopRate(r.PerSampleNll.Length, 0, 1))),
+                PrefixStepsKnown = recorded is not null,
+            };
         }
         var all = stages.Values.ToList();
         var overall = new StageAbandonRate("all", 0, all.Sum(s => s.ChildEvaluations), all.Sum(s => s.Abandoned),
-            all.Sum(s => s.SamplesScored), all.Sum(s => s.SamplesPlanned));
+            all.Sum(s => s.SamplesScored), all.Sum(s => s.SamplesPlanned))
+        {
+            Stops = Pool(all.SelectMany(s => s.Stops)),
+            PrefixStepsKnown = all.All(s => s.PrefixStepsKnown),
+        };
         return new AbandonRates(source, stages, overall);
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Source}: {Overall.Abandoned} of {Overall.ChildEvaluations} child evaluations abandoned, {1 - Overall.SampleFraction:P1} of their samples saved");
+    /// <summary>
+    /// The stops the checkpoint's counters of stage (<paramref name="kind"/>, <paramref name="length"/>) record, or
+    /// null when it records none (a checkpoint written before they were) or not the <paramref name="abandoned"/>
+    /// evaluations the history holds (then the history alone is trusted). A stop's rows become the fraction of the
+    /// stage's space whose step ends there (⌊f·(L − 1)⌋), so a plan can place the same step at another length.
+    /// </summary>
+    private static StopRate[]? RecordedStops(JobState state, string kind, int length, long abandoned)
+    {
+        var search = state.Search;
+        for (int i = 0; i < search.Stages.Count; i++)
+        {
+            var space = search.Stages[i];
+            if (space.Kind.Text() != kind || space.Length != length) continue;
+            var counters = search.Completed.FirstOrDefault(c => c.StageIndex == i)?.Counters
+                ?? (search.Current is { } current && current.StageIndex == i ? current.Counters : null);
+            if (counters is null) return null;
+            var stops = counters.Stops ?? [];
+            if (stops.Sum(s => s.Count) != abandoned || (counters.Stops is null && counters.Abandoned > 0)) return null;
+            return Pool(stops.Select(s => new StopRate(s.Samples, s.Rows == 0 ? 0 : FractionOf(space, s.Rows), s.Count)));
+        }
+        return null;
+    }
+
+    /// <summary>The space's prefix fraction whose step ends at <paramref name="rows"/>, else rows / (L − 1).</summary>
+    private static double FractionOf(TargetSpace space, int rows)
+    {
+        int positions = space.Length - 1;
+        foreach (var f in space.Evolution.EarlyAbandon.Prefix?.Fractions ?? [])
+            if ((int)Math.Floor(f * positions) == rows) return f;
+        return (double)rows / positions;
+    }
+
+    private static StopRate[] Pool(IEnumerable<StopRate> stops) =>
+        stops.GroupBy(s => (s.Samples, s.Fraction)).Select(g => new StopRate(g.Key.Samples, g.Key.Fraction, g.Sum(s => s.Count)))
+            .OrderBy(s => s.Samples).ThenBy(s => s.Fraction).ToArray();
+
+    public override string ToString()
+    {
+        var prefix = Overall.Stops.Where(s => s.Fraction > 0).Sum(s => s.Count);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Source}: {Overall.Abandoned} of {Overall.ChildEvaluations} child evaluations abandoned ({prefix} of them after a prefix step inside a sample), {1 - Overall.SampleFraction:P1} of their complete samples saved")
+            + (Overall.PrefixStepsKnown ? "" : "; the run's state.json does not say where inside a sample its evaluations stopped (written before it was recorded, or absent): stops are counted at the end of their last complete sample (a lower bound of the work)");
+    }
 }
