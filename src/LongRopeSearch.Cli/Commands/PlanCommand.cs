@@ -18,13 +18,7 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
-        var data = new Option<string>("--data") { Description = "Documents the search scores candidates on.", DefaultValueFactory = _ => CommonOptions.DefaultSearchData };
-        var validation = new Option<string>("--validation") { Description = "Documents used only to judge the result.", DefaultValueFactory = _ => CommonOptions.DefaultValidationData };
-        var space = new Option<string>("--space") { Description = "Search-space file.", DefaultValueFactory = _ => CommonOptions.DefaultSpace };
-        var targets = new Option<string?>("--targets") { Description = "Target lengths in order, e.g. 8x,16x (default: the space's)." };
-        var shortLength = new Option<int?>("--short") { Description = "Length for the short factor search; 0 = none (default: the space's)." };
-        var validationSamples = new Option<int?>("--validation-samples") { Description = "Validation samples per length (default: 2 × the space's samples)." };
+        var inputs = new JobSpecOptions();
         var workers = new Option<int>("--workers") { Description = "Workers (machines like this one) sharing each generation.", DefaultValueFactory = _ => 1 };
         var from = new Option<string?>("--from") { Description = "An earlier run's directory: its history.parquet gives the measured abandon rates." };
         var calibrate = new Option<string?>("--calibrate") { Description = "Calibration lengths (default: three short ones chosen from the model's cost); 0 = no calibration (counts and FLOPs only)." };
@@ -33,27 +27,16 @@ internal static class PlanCommand
         var json = new Option<string?>("--json") { Description = "Also write the plan as JSON to this file." };
         var cmd = new Command("plan", "Estimate a search before running it: evaluations, tokens, FLOPs, memory and wall time per stage.")
         {
-            model, data, validation, space, targets, shortLength, validationSamples, workers, from, calibrate, repeats, threads, json,
+            workers, from, calibrate, repeats, threads, json,
         };
+        inputs.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(workers);
             if (n < 1) throw new InputException("--workers", "", "an integer ≥ 1", n.ToString(CultureInfo.InvariantCulture));
             int r = parse.GetValue(repeats);
             if (r < 1) throw new InputException("--repeats", "", "an integer ≥ 1", r.ToString(CultureInfo.InvariantCulture));
-            var spec = new JobSpec
-            {
-                Id = "plan",
-                Model = Path.GetFullPath(parse.GetValue(model)!),
-                Data = Path.GetFullPath(parse.GetValue(data)!),
-                Validation = Path.GetFullPath(parse.GetValue(validation)!),
-                Space = Path.GetFullPath(parse.GetValue(space)!),
-                Targets = parse.GetValue(targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                ShortLength = parse.GetValue(shortLength),
-                Output = Path.Combine(Path.GetTempPath(), "longrope-plan-never-written"),
-                Threads = parse.GetValue(threads),
-                ValidationSamples = parse.GetValue(validationSamples),
-            };
+            var spec = inputs.Bind(parse, "plan", Path.Combine(Path.GetTempPath(), "longrope-plan-never-written")) with { Threads = parse.GetValue(threads) };
             var job = new JobContext(new FileJobStore(spec.Output), spec) { TargetsSource = "--targets" };
             job.RequireInputs();
             var stages = job.StartSearch().Stages;
