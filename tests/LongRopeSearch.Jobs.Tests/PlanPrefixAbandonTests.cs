@@ -46,7 +46,7 @@ public sealed class PlanPrefixAbandonTests
 
         var rates = AbandonRates.FromRun(run);
         var measured = rates.For("long", 128)!;
-        Assert.True(measured.PrefixStepsKnown);
+        Assert.Equal(StopSource.Recorded, measured.StopsFrom);
         Assert.Equal([new StopRate(0, 0.25, 1), new StopRate(1, 0, 1), new StopRate(1, 0.5, 1)], measured.Stops);
 
         // 8 children measured: 5 full, one stopped after rows [0, 31) of sample 0, one after sample 0 and rows [0, 63)
@@ -68,11 +68,20 @@ public sealed class PlanPrefixAbandonTests
         double child256 = (5 * full256 + Rows(63) + (Rows(255) + Rows(127)) + Rows(255)) / 8;
         Assert.Equal(4 * full256 + 8 * child256, at256.ExpectedFlops, 1e-9 * at256.ExpectedFlops);
 
+        // A checkpoint from before stops were recorded: its counters' tokens say 31 + 63 = 94 rows beyond the 20
+        // complete samples (2,540 rows), spread over the 3 abandoned evaluations: ⌊(94 / 3 / 127)·127⌋ = 31 rows each.
+        WriteSyntheticRun(run, job, new SearchCounters { Evaluations = 12, Abandoned = 3, Tokens = 20 * 127 + 94 });
+        var mean = AbandonRates.FromRun(run);
+        Assert.Equal(StopSource.MeanRows, mean.For("long", 128)!.StopsFrom);
+        var spread = JobPlanner.Build(job, workers: 1, mean).Stages.Single();
+        Assert.Equal(4 * full + 8 * ((5 * full + Rows(31) + 2 * (Rows(127) + Rows(31))) / 8), spread.ExpectedFlops, 1e-9 * spread.ExpectedFlops);
+        Assert.Contains("mean", spread.AbandonSource, StringComparison.Ordinal);
+
         // Without the run's state.json only the history's complete samples are known: a stop inside a sample costs
         // nothing of that sample (the lower bound), and the plan says so.
         File.Delete(new FileJobStore(run).NameOf(JobArtifact.State));
         var historyOnly = AbandonRates.FromRun(run);
-        Assert.False(historyOnly.For("long", 128)!.PrefixStepsKnown);
+        Assert.Equal(StopSource.CompleteSamplesOnly, historyOnly.For("long", 128)!.StopsFrom);
         var lower = JobPlanner.Build(job, workers: 1, historyOnly).Stages.Single();
         Assert.Equal(4 * full + 8 * ((5 * full + 0 + Rows(127) + Rows(127)) / 8), lower.ExpectedFlops, 1e-9 * lower.ExpectedFlops);
         Assert.Contains("unknown", lower.AbandonSource, StringComparison.Ordinal);
@@ -109,7 +118,7 @@ public sealed class PlanPrefixAbandonTests
     }
 
     /// <summary>A run directory of <paramref name="job"/>'s one stage with known stops: history rows and a checkpoint whose counters record them.</summary>
-    private static void WriteSyntheticRun(string run, JobContext job)
+    private static void WriteSyntheticRun(string run, JobContext job, SearchCounters? counters = null)
     {
         static HistoryRow Row(int generation, long id, int samples, bool abandoned) => new()
         {
@@ -126,6 +135,7 @@ public sealed class PlanPrefixAbandonTests
         for (int i = 8; i < 12; i++) rows.Add(Row(2, i, 2, false));
         Directory.CreateDirectory(run);
         var store = new FileJobStore(run);
+        File.Delete(store.NameOf(JobArtifact.History));
         store.OpenHistory(new Dictionary<string, string>()).Append(rows);
         store.SaveState(new JobState
         {
@@ -137,7 +147,7 @@ public sealed class PlanPrefixAbandonTests
                     new StageResultState
                     {
                         StageIndex = 0,
-                        Counters = new SearchCounters { Evaluations = 12, Abandoned = 3, Stops = [new(0, 31, 1), new(1, 63, 1), new(1, 0, 1)] },
+                        Counters = counters ?? new SearchCounters { Evaluations = 12, Abandoned = 3, Stops = [new(0, 31, 1), new(1, 63, 1), new(1, 0, 1)] },
                     },
                 ],
             },

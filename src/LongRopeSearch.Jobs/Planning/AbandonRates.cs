@@ -30,12 +30,26 @@ public sealed record StageAbandonRate(string Stage, int Length, long ChildEvalua
     /// <summary>Where the abandoned children stopped; their counts add up to <see cref="Abandoned"/>.</summary>
     public IReadOnlyList<StopRate> Stops { get; init; } = [];
 
+    /// <summary>Where <see cref="Stops"/> come from.</summary>
+    public StopSource StopsFrom { get; init; }
+}
+
+/// <summary>How well an earlier run says where inside a sample its abandoned evaluations stopped.</summary>
+public enum StopSource
+{
+    /// <summary>Only the history's complete samples: a stop after a prefix step is counted as one at the end of the sample before it, which costs nothing of the sample it stopped in (a lower bound of the work).</summary>
+    CompleteSamplesOnly,
+
     /// <summary>
-    /// True when the run's checkpoint said where inside a sample each abandoned evaluation stopped; false when only the
-    /// history's complete samples are known (a stop after a prefix step is then counted as a stop at the end of the
-    /// sample before it, which costs nothing of the sample it stopped in: a lower bound of the work).
+    /// A checkpoint written before stops were recorded, of a stage with prefix steps: the rows its evaluations computed
+    /// beyond their complete samples (its counters' tokens) are spread evenly over its abandoned evaluations, as one
+    /// mean fraction of a sample. Right in rows (to the row, each stop's rows being ⌊fraction·(L − 1)⌋); slightly low in
+    /// attention FLOPs when they stopped at different steps.
     /// </summary>
-    public bool PrefixStepsKnown { get; init; }
+    MeanRows,
+
+    /// <summary>The checkpoint's counters record each stop (<see cref="SearchCounters.Stops"/>).</summary>
+    Recorded,
 }
 
 /// <summary>The measured abandon rates of a run directory (`longrope plan --from RUN_DIR`).</summary>
@@ -91,12 +105,13 @@ public sealed class AbandonRates
             int k = g.Max(r => r.PerSampleNll.Length);
             var children = g.Where(r => r.Generation > 0).ToList();
             var abandoned = children.Where(r => r.Abandoned).ToList();
-            var recorded = state is null ? null : RecordedStops(state, g.Key.Stage, g.Key.TargetLength, abandoned.Count);
+            var (stops, from) = (state is null ? null : CheckpointStops(state, g.ToList(), abandoned))
+                ?? (Pool(abandoned.Select(r => new StopRate(r.PerSampleNll.Length, 0, 1))), StopSource.CompleteSamplesOnly);
             stages[g.Key] = new StageAbandonRate(g.Key.Stage, g.Key.TargetLength, children.Count, abandoned.Count,
                 children.Sum(r => (long)r.PerSampleNll.Length), (long)children.Count * k)
             {
-                Stops = recorded ?? Pool(abandoned.Select(r => new StopRate(r.PerSampleNll.Length, 0, 1))),
-                PrefixStepsKnown = recorded is not null,
+                Stops = stops,
+                StopsFrom = from,
             };
         }
         var all = stages.Values.ToList();
@@ -104,32 +119,39 @@ public sealed class AbandonRates
             all.Sum(s => s.SamplesScored), all.Sum(s => s.SamplesPlanned))
         {
             Stops = Pool(all.SelectMany(s => s.Stops)),
-            PrefixStepsKnown = all.All(s => s.PrefixStepsKnown),
+            StopsFrom = all.Where(s => s.Abandoned > 0).Select(s => s.StopsFrom).DefaultIfEmpty(StopSource.Recorded).Min(),
         };
         return new AbandonRates(source, stages, overall);
     }
 
     /// <summary>
-    /// The stops the checkpoint's counters of stage (<paramref name="kind"/>, <paramref name="length"/>) record, or
-    /// null when it records none (a checkpoint written before they were) or not the <paramref name="abandoned"/>
-    /// evaluations the history holds (then the history alone is trusted). A stop's rows become the fraction of the
-    /// stage's space whose step ends there (⌊f·(L − 1)⌋), so a plan can place the same step at another length.
+    /// The stops the checkpoint's counters of the stage of <paramref name="rows"/> record, or null when it has no
+    /// counters of the stage or records stops for other evaluations than the history's <paramref name="abandoned"/>
+    /// (then the history alone is trusted). A stop's rows become the fraction of the stage's space whose step ends
+    /// there (⌊f·(L − 1)⌋), so a plan can place the same step at another length. Counters from before stops were
+    /// recorded give, for a stage with prefix steps, the mean rows beyond the complete samples (<see cref="StopSource.MeanRows"/>).
     /// </summary>
-    private static StopRate[]? RecordedStops(JobState state, string kind, int length, long abandoned)
+    private static (StopRate[], StopSource)? CheckpointStops(JobState state, List<HistoryRow> rows, List<HistoryRow> abandoned)
     {
         var search = state.Search;
-        for (int i = 0; i < search.Stages.Count; i++)
+        int i = search.Stages.FindIndex(s => s.Kind.Text() == rows[0].Stage && s.Length == rows[0].TargetLength);
+        var counters = search.Completed.FirstOrDefault(c => c.StageIndex == i)?.Counters
+            ?? (search.Current is { } current && current.StageIndex == i ? current.Counters : null);
+        if (i < 0 || counters is null) return null;
+        var space = search.Stages[i];
+        if (counters.Stops is not null || counters.Abandoned == 0)
         {
-            var space = search.Stages[i];
-            if (space.Kind.Text() != kind || space.Length != length) continue;
-            var counters = search.Completed.FirstOrDefault(c => c.StageIndex == i)?.Counters
-                ?? (search.Current is { } current && current.StageIndex == i ? current.Counters : null);
-            if (counters is null) return null;
-            var stops = counters.Stops ?? [];
-            if (stops.Sum(s => s.Count) != abandoned || (counters.Stops is null && counters.Abandoned > 0)) return null;
-            return Pool(stops.Select(s => new StopRate(s.Samples, s.Rows == 0 ? 0 : FractionOf(space, s.Rows), s.Count)));
+            var recorded = counters.Stops ?? [];
+            return recorded.Sum(s => s.Count) == abandoned.Count
+                ? (Pool(recorded.Select(s => new StopRate(s.Samples, s.Rows == 0 ? 0 : FractionOf(space, s.Rows), s.Count))), StopSource.Recorded)
+                : null;
         }
-        return null;
+        int positions = space.Length - 1;
+        long beyond = counters.Tokens - rows.Sum(r => (long)r.PerSampleNll.Length * positions);
+        if (space.Evolution.EarlyAbandon.Prefix is null || counters.Abandoned != abandoned.Count || beyond <= 0 || beyond >= (long)abandoned.Count * positions)
+            return null;
+        double mean = (double)beyond / abandoned.Count / positions;
+        return (Pool(abandoned.Select(r => new StopRate(r.PerSampleNll.Length, mean, 1))), StopSource.MeanRows);
     }
 
     /// <summary>The space's prefix fraction whose step ends at <paramref name="rows"/>, else rows / (L − 1).</summary>
@@ -150,6 +172,11 @@ public sealed class AbandonRates
         var prefix = Overall.Stops.Where(s => s.Fraction > 0).Sum(s => s.Count);
         return string.Create(CultureInfo.InvariantCulture,
             $"{Source}: {Overall.Abandoned} of {Overall.ChildEvaluations} child evaluations abandoned ({prefix} of them after a prefix step inside a sample), {1 - Overall.SampleFraction:P1} of their complete samples saved")
-            + (Overall.PrefixStepsKnown ? "" : "; the run's state.json does not say where inside a sample its evaluations stopped (written before it was recorded, or absent): stops are counted at the end of their last complete sample (a lower bound of the work)");
+            + Overall.StopsFrom switch
+            {
+                StopSource.Recorded => "",
+                StopSource.MeanRows => "; the run's state.json predates stop counts: in a stage with prefix steps the rows beyond complete samples (its measured tokens) are spread evenly over its abandoned evaluations",
+                _ => "; the run's state.json does not say where inside a sample its evaluations stopped (absent, or predates stop counts): such stops are counted at the end of their last complete sample (a lower bound of the work)",
+            };
     }
 }

@@ -116,8 +116,9 @@ public static class JobPlanner
             ? (same, string.Create(CultureInfo.InvariantCulture, $"measured on {kind} {stage.Length}"))
             : (rates.Overall, "measured over all stages of the run");
         int inside = (int)rate.Stops.Where(s => s.Fraction > 0).Sum(s => s.Count);
-        string how = !rate.PrefixStepsKnown ? "stops inside a sample unknown (counted at the sample's start)"
+        string how = rate.StopsFrom == StopSource.CompleteSamplesOnly ? "stops inside a sample unknown (counted at the sample's start)"
             : inside == 0 ? "no stop inside a sample"
+            : rate.StopsFrom == StopSource.MeanRows ? $"{inside} stops inside a sample at their measured mean rows"
             : ev.EarlyAbandon.Prefix is null ? $"{inside} stops inside a sample counted to that sample's end (no prefix steps in this space)"
             : $"{inside} stops after a prefix step, costed by the rows done";
         return (rate, where + "; " + how);
