@@ -109,6 +109,23 @@ public sealed class PlanPrefixAbandonTests
         Assert.True(inside > 0, "no evaluation of the run stopped inside a sample: the test proves nothing");
     }
 
+    [Fact]
+    public void Memory_per_search_evaluation_keeps_every_layers_keys_and_values()
+    {
+        using var dir = new TempDir();
+        var spec = JobKit.NewJob(dir, Space);
+        var job = new JobContext(new FileJobStore(spec.Output), spec);
+        using var engine = job.OpenEngine(job.RunEngineOptions);
+        var memory = MemoryModel.For(engine, baseBytes: 0);
+        var stage = JobPlanner.Build(job, workers: 1, memory: memory).Stages.Single();
+        var pass = (LongRopeSearch.Engine.IPrefixForwardPass)engine.Evaluator.ForwardPass;
+        Assert.Equal(pass.PrefixEvaluationBytes(128), stage.ActivationBytes);
+        Assert.Equal(memory.WeightBytes + pass.PrefixEvaluationBytes(128) + stage.CacheBytes, stage.MemoryBytes);
+        // At least the keys and values of both layers for all 128 rows: 2 layers × 128 × 2 × kv_dim 32 floats.
+        Assert.True(stage.ActivationBytes >= 2 * 128 * 2 * 32 * sizeof(float));
+        Assert.True(stage.PeakBytes >= stage.MemoryBytes);
+    }
+
     /// <summary>The counters a finished job's checkpoint holds for <paramref name="stage"/>.</summary>
     internal static SearchCounters StageCounters(JobContext job, StagePlan stage)
     {
