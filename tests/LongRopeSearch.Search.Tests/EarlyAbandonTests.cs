@@ -51,10 +51,14 @@ public class EarlyAbandonTests
             id => on.Evaluated.Any(c => c.Candidate.ParentIds.Contains(id)));
     }
 
-    [Fact]
-    public void Generation_0_has_no_rule_and_each_later_one_the_parents_th_best_of_the_generations_before_it()
+    [Theory]
+    [InlineData(null)]  // the worst parent (Parents = 8)
+    [InlineData(3)]     // early_abandon.threshold_rank: a stricter cut
+    [InlineData(1)]
+    public void Generation_0_has_no_rule_and_each_later_one_the_parents_th_best_of_the_generations_before_it(int? rank)
     {
         var space = TestSpaces.Small(abandon: true);
+        space = space with { Evolution = space.Evolution with { EarlyAbandon = space.Evolution.EarlyAbandon with { ThresholdRank = rank } } };
         var ts = TestSpaces.Target(space, 512);
         var s = new LongRopeSearcher(ts, TestSpaces.Baselines(TestSpaces.Pairs, 8), 1UL);
         var eval = new SyntheticEvaluator(4);
@@ -68,9 +72,9 @@ public class EarlyAbandonTests
         Assert.DoesNotContain(s.Evaluated, e => e.Candidate.Generation == 0 && e.Score.Abandoned);
         for (int g = 1; g <= space.Evolution.Generations; g++)
         {
-            // The threshold is the Parents-th best full evaluation of generations < g, found independently.
+            // The threshold is the Parents-th (or rank-th) best full evaluation of generations < g, found independently.
             var expected = s.Evaluated.Where(e => e.Candidate.Generation < g && !e.Score.Abandoned)
-                .OrderBy(e => e.Score.MeanNll).ThenBy(e => e.Candidate.Id).ElementAt(space.Evolution.Parents - 1);
+                .OrderBy(e => e.Score.MeanNll).ThenBy(e => e.Candidate.Id).ElementAt((rank ?? space.Evolution.Parents) - 1);
             Assert.Equal(expected.Candidate.Id, rules[g]!.ThresholdCandidateId);
             Assert.Equal(expected.Score.PerSampleNll, rules[g]!.ThresholdPerSampleNll);
         }

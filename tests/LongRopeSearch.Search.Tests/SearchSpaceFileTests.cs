@@ -40,6 +40,13 @@ public class SearchSpaceFileTests
     }
 
     [Fact]
+    public void Threshold_rank_is_read_and_absent_means_the_worst_parent()
+    {
+        Assert.Equal(16, Parse("""{"parents": 32, "early_abandon": {"threshold_rank": 16}}""", pairs: 8).Evolution.EarlyAbandon.ThresholdRank);
+        Assert.Null(Parse("""{"parents": 32, "early_abandon": {"margin": 0.01}}""", pairs: 8).Evolution.EarlyAbandon.ThresholdRank);
+    }
+
+    [Fact]
     public void Explicit_bounds_and_per_pair_arrays_are_read_exactly()
     {
         var s = Parse("""{"lambda": {"min": 1.0, "max": [2,2,2,2,3,3,3,3]}, "step": 0.05}""", pairs: 8);
@@ -60,6 +67,8 @@ public class SearchSpaceFileTests
     [InlineData("""{"populaton": 64}""", "populaton")]
     [InlineData("""{"early_abandon": {"margin": -0.1}}""", "early_abandon.margin")]
     [InlineData("""{"early_abandon": {"enabled": true, "margn": 0.1}}""", "early_abandon.margn")]
+    [InlineData("""{"parents": 32, "early_abandon": {"threshold_rank": 0}}""", "early_abandon.threshold_rank")]
+    [InlineData("""{"parents": 32, "early_abandon": {"threshold_rank": 33}}""", "early_abandon.threshold_rank")]
     [InlineData("""{"targets": [128]}""", "targets[0]")]
     [InlineData("""{"targets": ["16x", "8x"]}""", "targets[1]")]
     [InlineData("""{"targets": ["eight"]}""", "targets[0]")]

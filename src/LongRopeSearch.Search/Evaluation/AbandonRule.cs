@@ -5,7 +5,8 @@ namespace LongRopeSearch.Search;
 /// <para>
 /// One rule per generation, frozen when the generation starts: the threshold candidate T is the
 /// <see cref="EvolutionSettings.Parents"/>-th best full evaluation of the previous generations, i.e. the worst parent
-/// of the generation being evaluated. Every candidate of the generation is offered the same rule, so which candidates
+/// of the generation being evaluated (or the r-th best, r = <see cref="EarlyAbandonSettings.ThresholdRank"/>, when a
+/// space asks for a stricter cut). Every candidate of the generation is offered the same rule, so which candidates
 /// are abandoned does not depend on the order in which evaluations finish (they may run in parallel, on several
 /// machines). The parent cut only ever improves, so a candidate clearly worse than T cannot become a parent. No rule
 /// exists while fewer than Parents full evaluations precede the generation, so generation 0 is never abandoned.

@@ -261,14 +261,15 @@ public sealed partial class LongRopeSearcher
 
     /// <summary>
     /// The rule for the whole current generation, from the full evaluations of the completed generations only: null
-    /// while abandoning is off or fewer than Parents of them exist.
+    /// while abandoning is off or fewer than Parents of them exist. The threshold is the r-th best of them
+    /// (<see cref="EarlyAbandonSettings.ThresholdRank"/>, by default Parents: the worst parent).
     /// </summary>
     private AbandonRule? FrozenAbandonRule()
     {
         var ev = Space.Evolution;
         // With one sample only prefixes can be compared (the per-sample rule never acts before the last sample).
         if (!ev.EarlyAbandon.Enabled || (ev.Samples < 2 && ev.EarlyAbandon.Prefix is null) || _rankedFull.Count < ev.Parents) return null;
-        var threshold = _rankedFull[ev.Parents - 1];
+        var threshold = _rankedFull[(ev.EarlyAbandon.ThresholdRank ?? ev.Parents) - 1];
         // The prefix comparison needs T's sums at this stage's ends; a T scored without them (a checkpoint from before
         // prefix-first abandon, or another evaluator) leaves the per-sample rule alone.
         var ends = PrefixEnds();

@@ -236,6 +236,17 @@ public sealed record EarlyAbandonSettings(bool Enabled = true, double Margin = A
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public PrefixAbandonSettings? Prefix { get; init; }
+
+    /// <summary>
+    /// r: the threshold candidate is the r-th best full evaluation of the previous generations (1 ≤ r ≤ parents; null:
+    /// r = parents, the worst parent, LongRoPE's own cut). Below parents the rule asks a child to look as good as the
+    /// r-th best parent so far: children that would only just enter the parent set are given up early. On the
+    /// shipped checkpoint about 45% of children beat the worst parent in every generation, so no rule with r = parents
+    /// can save more than about half of the work (README, "Prefix-first abandon"). Null in checkpoints written before
+    /// it existed, which therefore load unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? ThresholdRank { get; init; }
 }
 
 /// <summary>

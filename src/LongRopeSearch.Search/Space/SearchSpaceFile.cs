@@ -82,6 +82,7 @@ public static class SearchSpaceFile
             abandon = new EarlyAbandonSettings(a.Bool("enabled") ?? abandon.Enabled, a.Double("margin") ?? abandon.Margin, a.Int("min_samples") ?? abandon.MinSamples)
             {
                 Prefix = ReadPrefix(a.Object("prefix")) ?? abandon.Prefix,
+                ThresholdRank = a.Int("threshold_rank") ?? abandon.ThresholdRank,
             };
             a.RejectUnknown(KnownSettings);
         }

@@ -145,6 +145,8 @@ internal static class SearchSpaceValidator
         if (!(double.IsFinite(a.Margin) && a.Margin >= 0))
             throw new InputException(src, "early_abandon.margin", "a finite number of nats ≥ 0", Show(a.Margin));
         if (a.MinSamples < 1) throw new InputException(src, "early_abandon.min_samples", "an integer ≥ 1", Show(a.MinSamples));
+        if (a.ThresholdRank is { } rank && (rank < 1 || rank > e.Parents))
+            throw new InputException(src, "early_abandon.threshold_rank", $"an integer in [1, parents = {Show(e.Parents)}]", Show(rank));
         if (a.Prefix is { } p)
         {
             if (!(double.IsFinite(p.Margin) && p.Margin >= 0))
