@@ -21,11 +21,7 @@ public sealed class PlanPrefixAbandonTests
         """{ "targets": ["2x"], "population": 4, "generations": 2, "parents": 2, "mutations": 2, "crossovers": 2, "samples": 2, "seed": 3, "early_abandon": { "enabled": true, "margin": 0.05, "min_samples": 1, "prefix": { "fractions": [0.25, 0.5], "margin": 0.0 } } }""";
 
     // The same at 256 tokens (ends 63, 127, 255).
-    private const string SpaceAt256 =
-        """{ "targets": ["4x"], "population": 4, "generations": 2, "parents": 2, "mutations": 2, "crossovers": 2, "samples": 2, "seed": 3, "early_abandon": { "enabled": true, "margin": 0.05, "min_samples": 1, "prefix": { "fractions": [0.25, 0.5], "margin": 0.0 } } }""";
-
-    private const string RealRunSpace =
-        """{ "targets": ["2x", "4x"], "short": { "length": "1x" }, "population": 12, "generations": 3, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 2, "seed": 3, "early_abandon": { "enabled": true, "margin": 0.05, "min_samples": 1, "prefix": { "fractions": [0.25, 0.5], "margin": 0.0 } } }""";
+    private static readonly string SpaceAt256 = Space.Replace("\"2x\"", "\"4x\"", StringComparison.Ordinal);
 
     /// <summary>
     /// ForwardCost of rows [0, P) of the gqa fixture, written out from its config.json (2 layers, hidden 64, 4 heads
@@ -91,7 +87,7 @@ public sealed class PlanPrefixAbandonTests
     public void With_a_real_prefix_run_as_from_the_expected_flops_are_those_its_evaluator_counted()
     {
         using var dir = new TempDir();
-        var spec = JobKit.NewJob(dir, RealRunSpace);
+        var spec = JobKit.NewJob(dir, PrefixAbandonJobTests.PrefixOn);  // the kit's 3-stage job, prefix steps at 1/4, 1/2
         using (var cts = new CancellationTokenSource()) Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(spec, cts));
         var job = JobContext.Open(spec.Output);
         var plan = JobPlanner.Build(job, workers: 1, AbandonRates.FromRun(spec.Output));
