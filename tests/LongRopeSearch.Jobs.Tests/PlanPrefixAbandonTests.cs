@@ -65,7 +65,7 @@ public sealed class PlanPrefixAbandonTests
         Assert.Equal(4 * full256 + 8 * child256, at256.ExpectedFlops, 1e-9 * at256.ExpectedFlops);
 
         // A checkpoint from before stops were recorded: its counters' tokens say 31 + 63 = 94 rows beyond the 20
-        // complete samples (2,540 rows), spread over the 3 abandoned evaluations: ⌊(94 / 3 / 127)·127⌋ = 31 rows each.
+        // complete samples (2,540 rows), spread over the 3 abandoned evaluations: 94 / 3 = 31.3, 31 rows each (to the nearest row).
         WriteSyntheticRun(run, job, new SearchCounters { Evaluations = 12, Abandoned = 3, Tokens = 20 * 127 + 94 });
         var mean = AbandonRates.FromRun(run);
         Assert.Equal(StopSource.MeanRows, mean.For("long", 128)!.StopsFrom);

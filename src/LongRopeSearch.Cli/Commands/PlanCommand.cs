@@ -11,7 +11,8 @@ namespace LongRopeSearch.Cli.Commands;
 
 /// <summary>
 /// `longrope plan`: what a search will cost before it runs. Per stage: evaluations (planned, and expected after early
-/// abandon from an earlier run's measured rates), tokens, FLOPs, memory per evaluation and wall time on this machine
+/// abandon from an earlier run's measured rates and stop points, <see cref="AbandonRates"/>), tokens, FLOPs, memory per
+/// evaluation (every layer's K/V kept, as the search evaluates in prefix steps) and wall time on this machine
 /// (from a short calibration run of the engine) and on N workers. Nothing is written but the --json file.
 /// </summary>
 internal static class PlanCommand
@@ -20,7 +21,7 @@ internal static class PlanCommand
     {
         var inputs = new JobSpecOptions();
         var workers = new Option<int>("--workers") { Description = "Workers (machines like this one) sharing each generation.", DefaultValueFactory = _ => 1 };
-        var from = new Option<string?>("--from") { Description = "An earlier run's directory: its history.parquet gives the measured abandon rates." };
+        var from = new Option<string?>("--from") { Description = "An earlier run's directory: its history.parquet and state.json give the measured abandon rates and where abandoned evaluations stopped (samples, prefix step)." };
         var calibrate = new Option<string?>("--calibrate") { Description = "Calibration lengths (default: three short ones chosen from the model's cost); 0 = no calibration (counts and FLOPs only)." };
         var repeats = new Option<int>("--repeats") { Description = "Timed passes per calibration length (the median counts).", DefaultValueFactory = _ => 3 };
         var threads = new Option<int?>("--threads") { Description = "Worker threads of the engine (default: all cores, as a search)." };

@@ -43,8 +43,8 @@ public enum StopSource
     /// <summary>
     /// A checkpoint written before stops were recorded, of a stage with prefix steps: the rows its evaluations computed
     /// beyond their complete samples (its counters' tokens) are spread evenly over its abandoned evaluations, as one
-    /// mean fraction of a sample. Right in rows (to the row, each stop's rows being ⌊fraction·(L − 1)⌋); slightly low in
-    /// attention FLOPs when they stopped at different steps.
+    /// mean fraction of a sample. Right in rows (to the nearest row per stop); slightly low in attention FLOPs when they
+    /// stopped at different steps.
     /// </summary>
     MeanRows,
 
@@ -150,18 +150,25 @@ public sealed class AbandonRates
         long beyond = counters.Tokens - rows.Sum(r => (long)r.PerSampleNll.Length * positions);
         if (space.Evolution.EarlyAbandon.Prefix is null || counters.Abandoned != abandoned.Count || beyond <= 0 || beyond >= (long)abandoned.Count * positions)
             return null;
-        double mean = (double)beyond / abandoned.Count / positions;
+        double mean = AsFraction((double)beyond / abandoned.Count, positions);
         return (Pool(abandoned.Select(r => new StopRate(r.PerSampleNll.Length, mean, 1))), StopSource.MeanRows);
     }
 
-    /// <summary>The space's prefix fraction whose step ends at <paramref name="rows"/>, else rows / (L − 1).</summary>
+    /// <summary>The space's prefix fraction whose step ends at <paramref name="rows"/> (as the searcher computes ends), else <see cref="AsFraction"/>.</summary>
     private static double FractionOf(TargetSpace space, int rows)
     {
         int positions = space.Length - 1;
         foreach (var f in space.Evolution.EarlyAbandon.Prefix?.Fractions ?? [])
             if ((int)Math.Floor(f * positions) == rows) return f;
-        return (double)rows / positions;
+        return AsFraction(rows, positions);
     }
+
+    /// <summary>
+    /// <paramref name="rows"/> of <paramref name="positions"/> as a fraction half a row up, so that the plan's
+    /// ⌊fraction·(L − 1)⌋ gives the rows rounded to the nearest at the measured length, whatever the rounding of the
+    /// division.
+    /// </summary>
+    private static double AsFraction(double rows, int positions) => (rows + 0.5) / positions;
 
     private static StopRate[] Pool(IEnumerable<StopRate> stops) =>
         stops.GroupBy(s => (s.Samples, s.Fraction)).Select(g => new StopRate(g.Key.Samples, g.Key.Fraction, g.Sum(s => s.Count)))
