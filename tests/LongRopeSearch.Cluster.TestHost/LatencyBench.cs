@@ -6,6 +6,7 @@ using LongRopeSearch.Cluster.Evaluations;
 using LongRopeSearch.Cluster.Hosting;
 using LongRopeSearch.Cluster.Jobs;
 using LongRopeSearch.Cluster.Workers;
+using LongRopeSearch.Search;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -92,12 +93,12 @@ public static class LatencyBench
         var started = new ConcurrentDictionary<long, long>();
         var finished = new ConcurrentDictionary<long, long>();
         var identity = WorkerIdentity.ForThisProcess("bench", ["bench-model"]);
-        EvaluationResult Evaluate(EvaluationRequest r, CancellationToken ct)
+        CandidateScore Evaluate(EvaluationRequest r, CancellationToken ct)
         {
             started[r.CandidateId] = Stopwatch.GetTimestamp();
             var nll = StandInEvaluator.ExpectedNll(r);
             finished[r.CandidateId] = Stopwatch.GetTimestamp();
-            return new EvaluationResult(nll, nll.Average(), false, 0);
+            return new CandidateScore(nll, nll.Average(), false, 0);
         }
         var builder = ClusterWorkerHost.CreateBuilder(db, new WorkerHostSettings(identity, options), Evaluate);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -1,4 +1,5 @@
 using LongRopeSearch.Cluster.Evaluations;
+using LongRopeSearch.Search;
 
 namespace LongRopeSearch.Cluster.TestHost;
 
@@ -18,7 +19,7 @@ public sealed class StandInEvaluator(int evalMs, string markerDir)
         return nll;
     }
 
-    public EvaluationResult Evaluate(EvaluationRequest request, CancellationToken ct)
+    public CandidateScore Evaluate(EvaluationRequest request, CancellationToken ct)
     {
         var tag = $"{request.CandidateId}-{Environment.ProcessId}-{DateTime.UtcNow.Ticks}";
         File.WriteAllText(Path.Combine(markerDir, $"start-{tag}"), "");
@@ -32,6 +33,6 @@ public sealed class StandInEvaluator(int evalMs, string markerDir)
         }
         var nll = ExpectedNll(request);
         File.WriteAllText(Path.Combine(markerDir, $"end-{tag}"), "");
-        return new EvaluationResult(nll, nll.Average(), Abandoned: false, Seconds: evalMs / 1000.0);
+        return new CandidateScore(nll, nll.Average(), Abandoned: false, Seconds: evalMs / 1000.0);
     }
 }

@@ -1,9 +1,6 @@
 using LongRopeSearch.Cluster.Database;
 using LongRopeSearch.Cluster.Jobs;
-using LongRopeSearch.Jobs;
-using LongRopeSearch.Store.History;
 using LongRopeSearch.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
@@ -22,70 +19,46 @@ public sealed class ClusterRestartTests(PostgresServer server, ITestOutputHelper
         """{ "targets": ["4x"], "short": { "length": "2x" }, "population": 8, "generations": 3, "parents": 4, "mutations": 3, "crossovers": 3, "samples": 4, "seed": 5 }""";
 
     private const string JobId = "restart-job";
-    private static string Model => RepoPaths.Combine("tests", "fixtures", "models", "gqa");
+    private static string Model => ClusterSearchRun.Model;
 
     [Fact]
     public async Task A_search_whose_database_restarts_mid_job_finishes_with_the_in_process_result()
     {
-        using var tmp = new TempDir();
-        var space = Path.Combine(tmp.PathName, "space.json");
-        File.WriteAllText(space, SpaceJson);
-        JobSpec Spec(string dir) => new()
-        {
-            Id = JobId, Model = Model, Data = RepoPaths.SearchData, Validation = RepoPaths.ValidationData, Space = space,
-            Targets = [], Output = Path.Combine(tmp.PathName, dir, JobId), Threads = 1,
-        };
-        var reference = Spec("local");
-        Assert.Equal(JobOutcome.Finished, new JobRunner(reference, NullLogger.Instance).Run(CancellationToken.None));
-        var expected = HistoryLog.ReadAll(Path.Combine(reference.Output, "history.parquet")).Select(r => r.DeterministicText()).ToList();
-
+        using var run = new ClusterSearchRun(JobId, SpaceJson);
+        run.RunReference();
         var cs = await server.CreateDatabaseAsync();
-        var shared = Spec("shared");
-        var workers = Enumerable.Range(0, 3).Select(_ => LongropeProcess.Start("worker", "--cluster", cs, "--model", Model,
-            "--threads", "1", "--coordinators", "1", "--invisibility-timeout", "3")).ToList();
-        LongropeProcess? search = null;
-        string Logs() => string.Join("\n", workers.Select(w => $"--- worker {w.Pid}\n{w.Stderr}")) + $"\n--- search\n{search?.Stdout}{search?.Stderr}";
         try
         {
             await using (var db = await ClusterDatabase.ConnectAsync(cs))
             {
                 var registry = new Workers.WorkerRegistry(db);
-                await ClusterEndToEndTests.WaitUntil(async () => (await registry.ListAsync(TimeSpan.FromMinutes(1), default)).Count(w => w.Alive) == 3,
-                    TimeSpan.FromMinutes(1), "three workers announced", Logs);
-                search = LongropeProcess.Start("search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData, "--validation", RepoPaths.ValidationData,
-                    "--space", space, "--out", shared.Output, "--threads", "1");
+                await run.StartWorkersAsync(db, cs, 3, TimeSpan.FromMinutes(1));
+                run.StartSearch(cs);
                 // Mid-job: kill -9 a busy worker that is not the coordinator, then restart the database at once.
                 var jobs = new ClusterJobs(db);
-                var coordinatorId = await ClusterEndToEndTests.WaitFor(async () => (await jobs.GetAsync(JobId, default))?.Coordinator, TimeSpan.FromMinutes(1), "a coordinator", Logs);
+                var coordinatorId = await ClusterEndToEndTests.WaitFor(async () => (await jobs.GetAsync(JobId, default))?.Coordinator, TimeSpan.FromMinutes(1), "a coordinator", run.Logs);
                 var victimRow = await ClusterEndToEndTests.WaitFor(async () => (await registry.ListAsync(TimeSpan.FromMinutes(1), default))
-                    .FirstOrDefault(w => w.Alive && w.BusyOn is not null && w.Id != coordinatorId), TimeSpan.FromMinutes(1), "a busy worker", Logs, pollMs: 5);
-                workers.Single(w => w.Pid == victimRow.Pid).KillHard();
+                    .FirstOrDefault(w => w.Alive && w.BusyOn is not null && w.Id != coordinatorId), TimeSpan.FromMinutes(1), "a busy worker", run.Logs, pollMs: 5);
+                run.Workers.Single(w => w.Pid == victimRow.Pid).KillHard();
                 output.WriteLine($"killed worker {victimRow.Id}");
             }
             NpgsqlConnection.ClearAllPools();
             var before = DateTime.UtcNow;
-            server.Restart(downSeconds: 6);  // longer than the workers' 3 s invisibility timeout: Hangfire may re-offer the coordinator  // longer than the workers' 3 s invisibility timeout
+            server.Restart(downSeconds: 6);  // longer than the workers' 3 s invisibility timeout: Hangfire may re-offer the coordinator
             output.WriteLine($"PostgreSQL restarted in {(DateTime.UtcNow - before).TotalSeconds:0.0} s");
 
-            Assert.True(search.WaitForExit(TimeSpan.FromSeconds(90)), "search --cluster did not finish after the restart:\n" + Logs());
-            Assert.True(search.ExitCode == 0, $"search --cluster exit {search.ExitCode}:\n{Logs()}");
+            run.WaitForSearch(TimeSpan.FromSeconds(90));
+            var expected = run.AssertSameResultAsReference();
             await using (var db = await ClusterDatabase.ConnectAsync(cs))
             {
                 Assert.Equal("done", (await new ClusterJobs(db).GetAsync(JobId, default))!.Status);
                 Assert.Equal((long)expected.Count, await CountAsync(db));
                 Assert.Empty(await new Evaluations.EvaluationStore(db).ReadFailuresAsync(JobId, default));
             }
-            var files = Directory.GetFiles(Path.Combine(reference.Output, "best")).Select(f => Path.Combine("best", Path.GetFileName(f))).Order().ToList();
-            Assert.NotEmpty(files);
-            foreach (var f in files)
-                Assert.True(File.ReadAllBytes(Path.Combine(reference.Output, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(shared.Output, f))), $"{f} differs");
-            Assert.Equal(expected, HistoryLog.ReadAll(Path.Combine(shared.Output, "history.parquet")).Select(r => r.DeterministicText()).ToList());
         }
         finally
         {
-            search?.Dispose();
-            foreach (var w in workers) w.Dispose();
-            output.WriteLine(Logs());
+            output.WriteLine(run.Logs());
         }
     }
 

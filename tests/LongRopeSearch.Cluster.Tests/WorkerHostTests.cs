@@ -38,7 +38,7 @@ public sealed class WorkerHostTests(PostgresServer server)
         Assert.Equal(ids, records.Select(r => r.CandidateId).Order());
         foreach (var r in records)
         {
-            Assert.Equal(StandInEvaluator.ExpectedNll(TestCoordinator.Request("j1", r.CandidateId, signature)), r.PerSampleNll);
+            Assert.Equal(StandInEvaluator.ExpectedNll(TestCoordinator.Request("j1", r.CandidateId, signature)), r.Score.PerSampleNll);
             Assert.Equal(me.Id, r.WorkerId);
         }
         // The duplicate ran after the first copy was recorded (one worker, FIFO), so it was skipped before evaluating.

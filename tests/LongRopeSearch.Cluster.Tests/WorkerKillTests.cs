@@ -51,7 +51,7 @@ public sealed class WorkerKillTests(PostgresServer server, ITestOutputHelper out
                          $"restarted by {survivor.Pid} {handover:0.00} s after the kill (invisibility {InvisibilitySeconds} s)");
 
         var record = Assert.Single(records);
-        Assert.Equal(StandInEvaluator.ExpectedNll(TestCoordinator.Request("k1", 0, signature)), record.PerSampleNll);
+        Assert.Equal(StandInEvaluator.ExpectedNll(TestCoordinator.Request("k1", 0, signature)), record.Score.PerSampleNll);
         Assert.Equal(survivor.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), record.WorkerId.Split(':')[1]);
         Assert.Equal(2, starts.Count);
         Assert.Single(await coordinator.Store.ReadAsync("k1", "long-64", null, default));

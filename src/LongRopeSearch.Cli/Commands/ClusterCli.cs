@@ -55,10 +55,6 @@ internal static class ClusterCli
         // Everything a job needs is checked before anything is submitted, exactly as the embedded mode does.
         job.RequireInputs();
         job.CheckSamples(job.StartSearch().Stages);
-        // The work items carry the per-sample abandon rule only: a worker cannot yet score in prefix steps, so a space
-        // with prefix-first abandon would give other bits on a cluster than in one process. Refused until it can.
-        if (job.Space.Evolution.EarlyAbandon.Prefix is not null)
-            throw new InputException(job.Spec.Space, "early_abandon.prefix", "no prefix-first abandon with --cluster (not supported on a cluster yet; run it without --cluster)", "a prefix schedule");
         var cluster = new ClusterJobSpec(job.Spec, ClusterJobSpec.SignatureFor(job.Spec.Model));
         var db = ClusterDatabase.ConnectAsync(cs).GetAwaiter().GetResult();
         try

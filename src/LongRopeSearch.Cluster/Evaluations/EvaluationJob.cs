@@ -1,11 +1,12 @@
 using LongRopeSearch.Cluster.Database;
 using LongRopeSearch.Cluster.Workers;
+using LongRopeSearch.Search;
 using Microsoft.Extensions.Logging;
 
 namespace LongRopeSearch.Cluster.Evaluations;
 
 /// <summary>The evaluator a worker runs: the engine's fitness for one request (pluggable: the CLI supplies the engine).</summary>
-public delegate EvaluationResult EvaluateCandidate(EvaluationRequest request, CancellationToken ct);
+public delegate CandidateScore EvaluateCandidate(EvaluationRequest request, CancellationToken ct);
 
 /// <summary>
 /// The Hangfire job a worker performs for one work item. Skips an evaluation already recorded (a redelivery after
@@ -31,7 +32,7 @@ public sealed class EvaluationJob(
         }
         await retry.RunAsync("marking this worker busy", c => registry.SetBusyAsync(me.Id, request.Label, finishedOne: false, c), ct);
         logger.LogInformation("evaluating {Label} ({Key}) at length {Length}", request.Label, request.FactorKey, request.Length);
-        EvaluationResult result;
+        CandidateScore result;
         try
         {
             // Hours of CPU on the engine's own threads: a dedicated thread, not a thread-pool one, waits for it.

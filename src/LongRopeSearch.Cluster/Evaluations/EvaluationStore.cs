@@ -1,4 +1,5 @@
 using LongRopeSearch.Cluster.Database;
+using LongRopeSearch.Search;
 using Npgsql;
 
 namespace LongRopeSearch.Cluster.Evaluations;
@@ -8,19 +9,23 @@ namespace LongRopeSearch.Cluster.Evaluations;
 /// (job, stage, candidate) turns a second record of the same evaluation (a redelivered item whose first run finished
 /// just before its worker died) into a no-op, so nothing is counted twice. Each new row notifies channel
 /// <see cref="Channel"/> with the job id in the same transaction, which wakes the job's coordinator.
+/// Every member of the score is a typed column (float8 and int arrays travel in Npgsql's binary format, so every
+/// double comes back with its bits); the ragged prefix sums (the last sample's list is shorter when the evaluation
+/// stopped inside it) are stored flat with each sample's step count.
 /// </summary>
 public sealed class EvaluationStore(ClusterDatabase db)
 {
     public const string Channel = "longrope_evaluations";
 
     /// <summary>True when this call stored the result; false when the evaluation was already recorded.</summary>
-    public async Task<bool> TryRecordAsync(EvaluationRequest request, EvaluationResult result, string workerId, CancellationToken ct)
+    public async Task<bool> TryRecordAsync(EvaluationRequest request, CandidateScore result, string workerId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("""
             WITH inserted AS (
-                INSERT INTO longrope.evaluations (job_id, stage, candidate_id, factor_key, per_sample_nll, mean_nll, abandoned, seconds, worker_id)
-                VALUES (@job, @stage, @cand, @key, @nll, @mean, @abandoned, @seconds, @worker)
+                INSERT INTO longrope.evaluations (job_id, stage, candidate_id, factor_key, per_sample_nll, mean_nll, abandoned, seconds, worker_id,
+                                                  prefix_ends, prefix_steps, prefix_nll_sums, tokens, flops)
+                VALUES (@job, @stage, @cand, @key, @nll, @mean, @abandoned, @seconds, @worker, @ends, @steps, @sums, @tokens, @flops)
                 ON CONFLICT (job_id, stage, candidate_id) DO NOTHING
                 RETURNING job_id)
             SELECT count(*) FROM (SELECT pg_notify(@channel, job_id) FROM inserted) AS notified
@@ -34,6 +39,11 @@ public sealed class EvaluationStore(ClusterDatabase db)
         cmd.Parameters.AddWithValue("abandoned", result.Abandoned);
         cmd.Parameters.AddWithValue("seconds", result.Seconds);
         cmd.Parameters.AddWithValue("worker", workerId);
+        cmd.Parameters.Add(new NpgsqlParameter<int[]?>("ends", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = result.PrefixEnds });
+        cmd.Parameters.Add(new NpgsqlParameter<int[]?>("steps", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = result.PrefixNllSums?.Select(a => a.Length).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<double[]?>("sums", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Double) { TypedValue = result.PrefixNllSums?.SelectMany(a => a).ToArray() });
+        cmd.Parameters.AddWithValue("tokens", result.Tokens);
+        cmd.Parameters.AddWithValue("flops", result.Flops);
         cmd.Parameters.AddWithValue("channel", Channel);
         return (long)(await cmd.ExecuteScalarAsync(ct))! == 1;
     }
@@ -59,7 +69,8 @@ public sealed class EvaluationStore(ClusterDatabase db)
     internal static async Task<IReadOnlyList<EvaluationRecord>> ReadAsync(NpgsqlConnection c, string jobId, string stage, IReadOnlyCollection<long>? candidates, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
-            SELECT job_id, stage, candidate_id, factor_key, per_sample_nll, mean_nll, abandoned, seconds, worker_id, finished_at
+            SELECT job_id, stage, candidate_id, factor_key, per_sample_nll, mean_nll, abandoned, seconds, worker_id, finished_at,
+                   prefix_ends, prefix_steps, prefix_nll_sums, tokens, flops
             FROM longrope.evaluations
             WHERE job_id = @job AND stage = @stage AND (@all OR candidate_id = ANY (@cands))
             ORDER BY candidate_id
@@ -71,9 +82,31 @@ public sealed class EvaluationStore(ClusterDatabase db)
         var rows = new List<EvaluationRecord>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            rows.Add(new EvaluationRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetFieldValue<double[]>(4),
-                r.GetDouble(5), r.GetBoolean(6), r.GetDouble(7), r.GetString(8), r.GetDateTime(9)));
+        {
+            var score = new CandidateScore(r.GetFieldValue<double[]>(4), r.GetDouble(5), r.GetBoolean(6), r.GetDouble(7))
+            {
+                PrefixEnds = r.IsDBNull(10) ? null : r.GetFieldValue<int[]>(10),
+                PrefixNllSums = r.IsDBNull(11) ? null : Unflatten(r.GetFieldValue<int[]>(11), r.GetFieldValue<double[]>(12)),
+                Tokens = r.GetInt64(13),
+                Flops = r.GetDouble(14),
+            };
+            rows.Add(new EvaluationRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), score, r.GetString(8), r.GetDateTime(9)));
+        }
         return rows;
+    }
+
+    /// <summary>The ragged [samples][steps reached] prefix sums from their flat column and each sample's step count.</summary>
+    private static double[][] Unflatten(int[] steps, double[] flat)
+    {
+        var sums = new double[steps.Length][];
+        int at = 0;
+        for (int i = 0; i < steps.Length; i++)
+        {
+            sums[i] = flat[at..(at + steps[i])];
+            at += steps[i];
+        }
+        if (at != flat.Length) throw new InvalidDataException($"longrope.evaluations: prefix_steps adds up to {at} sums, prefix_nll_sums holds {flat.Length}");
+        return sums;
     }
 
     public async Task RecordFailureAsync(EvaluationRequest request, int attempts, string error, string? workerId, CancellationToken ct)

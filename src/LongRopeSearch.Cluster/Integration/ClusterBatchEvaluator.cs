@@ -40,7 +40,7 @@ public sealed class ClusterBatchEvaluator(
         {
             if (!retry.RunAsync($"verifying the lease of {jobId}", lease.VerifyAsync, ct).GetAwaiter().GetResult())
                 throw new CoordinatorLeaseLostException(jobId);
-            onResult(byId[record.CandidateId], StepCodec.Score(record));
+            onResult(byId[record.CandidateId], record.Score);
         }, ct).GetAwaiter().GetResult();
     }
 

@@ -26,7 +26,11 @@ public sealed record ClusterJobSpec(JobSpec Spec, NumericsSignature Signature)
     public static NumericsSignature SignatureFor(string modelDir) => new(LocalNumericsVersion, JobFingerprint.OfModel(modelDir));
 }
 
-/// <summary>Search steps to work items and back, with the exact doubles of the factor set and the frozen abandon rule.</summary>
+/// <summary>
+/// Search steps to work items and back, with the exact doubles of the factor set and of the frozen abandon rule
+/// (per-sample threshold and, for prefix-first abandon, the threshold's prefix sums), and the stage's prefix step ends:
+/// a worker evaluates exactly the step the in-process evaluator would.
+/// </summary>
 public static class StepCodec
 {
     /// <summary>A stage's name in the evaluations table: kind and length ("long-2048"), unique within a job.</summary>
@@ -35,14 +39,21 @@ public static class StepCodec
     public static EvaluationRequest ToRequest(string jobId, SearchStep step, NumericsSignature signature)
     {
         var f = step.Candidate.Factors;
-        var abandon = step.Abandon is { } a ? new AbandonThreshold(a.ThresholdCandidateId, [.. a.ThresholdPerSampleNll], a.Margin, a.MinSamples) : null;
-        return new EvaluationRequest(jobId, StageName(step), step.Candidate.Id, f.Key, [.. f.Lambda], f.NHat, f.AttentionFactor, step.Length, abandon, signature);
+        return new EvaluationRequest(jobId, StageName(step), step.Candidate.Id, f.Key, [.. f.Lambda], f.NHat, f.AttentionFactor, step.Length,
+            step.Abandon is { } a ? Threshold(a) : null, signature)
+        {
+            PrefixEnds = (int[]?)step.PrefixEnds?.Clone(),
+        };
     }
+
+    private static AbandonThreshold Threshold(AbandonRule a) =>
+        new(a.ThresholdCandidateId, [.. a.ThresholdPerSampleNll], a.Margin, a.MinSamples,
+            a.PrefixEnds is { } ends ? [.. ends] : null,
+            a.ThresholdPrefixNllSums?.Select(s => s.ToArray()).ToArray(),
+            a.PrefixMargin);
 
     public static FactorSet Factors(EvaluationRequest r) => new(r.Lambda, r.NHat, r.AttentionFactor, r.Label);
 
     public static AbandonRule? Rule(EvaluationRequest r) =>
-        r.Abandon is { } a ? new AbandonRule(a.CandidateId, a.PerSampleNll, a.Margin, a.MinSamples) : null;
-
-    public static CandidateScore Score(Evaluations.EvaluationRecord r) => new(r.PerSampleNll, r.MeanNll, r.Abandoned, r.Seconds);
+        r.Abandon is { } a ? new AbandonRule(a.CandidateId, a.PerSampleNll, a.Margin, a.MinSamples, a.PrefixEnds, a.PrefixNllSums, a.PrefixMargin) : null;
 }

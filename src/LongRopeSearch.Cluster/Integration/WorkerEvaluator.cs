@@ -4,6 +4,7 @@ using LongRopeSearch.Cluster.Jobs;
 using LongRopeSearch.Core;
 using LongRopeSearch.Engine;
 using LongRopeSearch.Jobs;
+using LongRopeSearch.Search;
 using Microsoft.Extensions.Logging;
 
 namespace LongRopeSearch.Cluster.Integration;
@@ -13,8 +14,9 @@ namespace LongRopeSearch.Cluster.Integration;
 /// the model is this machine's own copy, found by fingerprint among the folders given to <c>longrope worker
 /// --model</c>; the documents are read from the spec's paths, which must exist on every worker (shared or copied).
 /// The model weights, engine and sample sets of a job are loaded on its first item and kept (one job at a time).
-/// Each item goes through <see cref="EngineCandidateEvaluator"/>, the embedded mode's evaluator, so a worker gives
-/// the bits an in-process run gives.
+/// Each item goes through <see cref="EngineCandidateEvaluator"/>, the embedded mode's evaluator, on the same path as
+/// an in-process search step (prefix steps, the frozen rule), so a worker gives the bits and the score (prefix sums,
+/// tokens, FLOPs) an in-process run gives.
 /// </summary>
 public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string, string> modelsByFingerprint, int threads, ILogger logger) : IDisposable
 {
@@ -34,11 +36,12 @@ public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string
         return map;
     }
 
-    public EvaluationResult Evaluate(EvaluationRequest request, CancellationToken ct)
+    /// <summary>The step's evaluation as in process: in the stage's prefix steps, offered to the generation's rule.</summary>
+    public CandidateScore Evaluate(EvaluationRequest request, CancellationToken ct)
     {
         var (_, _, evaluator) = _loaded.TryGetValue(request.JobId, out var hit) ? hit : Load(request, ct);
-        var score = evaluator.Evaluate(StepCodec.Factors(request), request.Length, StepCodec.Rule(request), ct);
-        return new EvaluationResult(score.PerSampleNll, score.MeanNll, score.Abandoned, score.Seconds);
+        return evaluator.Evaluate(StepCodec.Factors(request), request.Length, request.PrefixEnds, StepCodec.Rule(request),
+            completedSamples: null, onSampleComplete: null, ct);
     }
 
     private (JobContext, JobEngine, EngineCandidateEvaluator) Load(EvaluationRequest request, CancellationToken ct)

@@ -53,14 +53,24 @@ public sealed class EngineCandidateEvaluator(PerplexityScorer engine, JobSamples
         Action<IReadOnlyList<double[]>>? onSampleComplete, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(step);
-        int length = step.Length;
-        var ends = step.PrefixEnds ?? [length - 1];
+        return Evaluate(step.Candidate.Factors, step.Length, step.PrefixEnds, step.Abandon, completedSamples, onSampleComplete, ct);
+    }
+
+    /// <summary>
+    /// A search step's evaluation from its parts (its candidate's factors, length, stage prefix ends and frozen rule):
+    /// what <see cref="Evaluate(SearchStep, IReadOnlyList{double[]}?, Action{IReadOnlyList{double[]}}?, CancellationToken)"/>
+    /// runs, and what a cluster worker runs on the parts its work item carries, so both give the same bits.
+    /// </summary>
+    public CandidateScore Evaluate(FactorSet factors, int length, int[]? prefixEnds, AbandonRule? abandon, IReadOnlyList<double[]>? completedSamples,
+        Action<IReadOnlyList<double[]>>? onSampleComplete, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(factors);
+        var ends = prefixEnds ?? [length - 1];
         var set = samples.Search(length, $"length {length}");
         var clock = Stopwatch.StartNew();
-        var abandon = step.Abandon;
         var done = new List<double[]>(completedSamples ?? []);
         var current = new List<double>(ends.Length);  // [steps reached] this sample's sums
-        var result = engine.EvaluateInPrefixSteps(set, step.Candidate.Factors, ends, s =>
+        var result = engine.EvaluateInPrefixSteps(set, factors, ends, s =>
         {
             if (s.Step == 0) current.Clear();
             current.Add(s.NllSums[s.Sample]);

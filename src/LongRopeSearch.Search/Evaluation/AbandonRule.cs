@@ -74,6 +74,9 @@ public sealed class AbandonRule
     /// <summary>The prefix step ends the threshold was recorded at (the last L − 1), or null.</summary>
     public IReadOnlyList<int>? PrefixEnds => _ends;
 
+    /// <summary>T's NLL sum at each of <see cref="PrefixEnds"/> for each sample, [samples][steps], or null.</summary>
+    public IReadOnlyList<IReadOnlyList<double>>? ThresholdPrefixNllSums => _prefix;
+
     /// <summary>Nats of mean NLL over the positions done that a prefix may exceed the threshold's by.</summary>
     public double PrefixMargin { get; }
 
