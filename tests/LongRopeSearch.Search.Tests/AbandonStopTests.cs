@@ -33,5 +33,9 @@ public sealed class AbandonStopTests
         var b = new SearchCounters { Abandoned = 2, Stops = [new(1, 0, 1), new(0, 63, 1)] };
         Assert.Equal([new AbandonStop(0, 31, 1), new AbandonStop(0, 63, 1), new AbandonStop(1, 0, 2)], (a + b).Stops!);
         Assert.Null((new SearchCounters() + new SearchCounters()).Stops);
+
+        // Counters that count the same stops are equal, whatever collection instance holds them.
+        Assert.Equal(a + b, b + a);
+        Assert.NotEqual(a, b);
     }
 }

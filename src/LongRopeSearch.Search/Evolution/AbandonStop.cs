@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace LongRopeSearch.Search;
 
 /// <summary>
@@ -22,13 +24,40 @@ public sealed record AbandonStop(int Samples, int Rows, long Count)
     /// <paramref name="a"/> and <paramref name="b"/> merged (counts of the same stop added), ordered by samples then
     /// rows; null when both are null (counters of runs without abandon write nothing).
     /// </summary>
-    public static AbandonStop[]? Merge(IReadOnlyList<AbandonStop>? a, IReadOnlyList<AbandonStop>? b)
+    public static AbandonStopCollection? Merge(IReadOnlyList<AbandonStop>? a, IReadOnlyList<AbandonStop>? b)
     {
         if (a is null && b is null) return null;
-        return (a ?? []).Concat(b ?? [])
+        return new AbandonStopCollection((a ?? []).Concat(b ?? [])
             .GroupBy(s => (s.Samples, s.Rows))
             .Select(g => new AbandonStop(g.Key.Samples, g.Key.Rows, g.Sum(s => s.Count)))
             .OrderBy(s => s.Samples).ThenBy(s => s.Rows)
-            .ToArray();
+            .ToList());
+    }
+}
+
+/// <summary>
+/// Stops compared by content, so that two <see cref="SearchCounters"/> that count the same stops are equal (as their
+/// other members are: the cluster's tests compare its counters with an in-process run's). A JSON array.
+/// </summary>
+public sealed class AbandonStopCollection : Collection<AbandonStop>, IEquatable<AbandonStopCollection>
+{
+    public AbandonStopCollection()
+    {
+    }
+
+    public AbandonStopCollection(IList<AbandonStop> stops)
+        : base(stops)
+    {
+    }
+
+    public bool Equals(AbandonStopCollection? other) => other is not null && this.SequenceEqual(other);
+
+    public override bool Equals(object? obj) => Equals(obj as AbandonStopCollection);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var s in this) hash.Add(s);
+        return hash.ToHashCode();
     }
 }

@@ -49,7 +49,7 @@ public sealed record SearchCounters
     /// abandoned, and in checkpoints written before it was recorded.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public AbandonStop[]? Stops { get; init; }
+    public AbandonStopCollection? Stops { get; init; }
 
     public static SearchCounters operator +(SearchCounters a, SearchCounters b)
     {
