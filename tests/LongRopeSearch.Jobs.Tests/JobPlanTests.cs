@@ -10,7 +10,9 @@ namespace LongRopeSearch.Jobs.Tests;
 /// <summary>
 /// `longrope plan` against what the search then does: the tiny job (two targets and the short stage) is run for real,
 /// and the plan of the same spec must name, per stage and per generation, exactly the evaluations its history holds,
-/// and FLOPs equal to ForwardCost summed over those evaluations' scored samples.
+/// and FLOPs equal to ForwardCost summed over those evaluations' scored samples (a search sample computes rows
+/// [0, L − 1): row L − 1 predicts nothing) and to what the run's evaluator counted.
+/// Prefix-first abandon: PlanPrefixAbandonTests.
 /// </summary>
 public sealed class JobPlanTests
 {
@@ -35,10 +37,13 @@ public sealed class JobPlanTests
             Assert.Equal(stage.PerGeneration.Select(g => (g.Generation, g.Evaluations)),
                 mine.GroupBy(r => r.Generation).OrderBy(g => g.Key).Select(g => (g.Key, g.Count())));
             Assert.All(mine, r => Assert.False(r.Abandoned));
-            double flops = mine.Sum(r => r.PerSampleNll.Length * ForwardCost.Flops(job.Config, 0, r.TargetLength));
+            double flops = mine.Sum(r => r.PerSampleNll.Length * ForwardCost.Flops(job.Config, 0, r.TargetLength - 1));
             Assert.Equal(flops, stage.PlannedFlops, flops * 1e-12);
             Assert.Equal(flops, stage.ExpectedFlops, flops * 1e-12);
-            Assert.Equal(mine.Sum(r => (double)r.PerSampleNll.Length * r.TargetLength), stage.ExpectedTokens);
+            Assert.Equal(mine.Sum(r => (double)r.PerSampleNll.Length * (r.TargetLength - 1)), stage.ExpectedTokens);
+            var counted = PlanPrefixAbandonTests.StageCounters(job, stage);
+            Assert.Equal(counted.Flops, stage.ExpectedFlops, flops * 1e-12);
+            Assert.Equal(counted.Tokens, stage.ExpectedTokens);
         }
         Assert.Equal(rows.Count, plan.PlannedEvaluations);
         CheckValidation(plan, job);
@@ -60,9 +65,9 @@ public sealed class JobPlanTests
             Assert.Equal(mine.Count(r => r.Abandoned), stage.ExpectedAbandoned, 1e-9);
             long samples = mine.Sum(r => (long)r.PerSampleNll.Length);
             Assert.Equal(samples, stage.ExpectedSamplePasses, 1e-9);
-            double flops = mine.Sum(r => r.PerSampleNll.Length * ForwardCost.Flops(job.Config, 0, r.TargetLength));
+            double flops = mine.Sum(r => r.PerSampleNll.Length * ForwardCost.Flops(job.Config, 0, r.TargetLength - 1));
             Assert.Equal(flops, stage.ExpectedFlops, flops * 1e-12);
-            Assert.Equal((double)stage.PlannedEvaluations * stage.Samples * ForwardCost.Flops(job.Config, 0, stage.Length), stage.PlannedFlops);
+            Assert.Equal((double)stage.PlannedEvaluations * stage.Samples * ForwardCost.Flops(job.Config, 0, stage.Length - 1), stage.PlannedFlops);
         }
     }
 

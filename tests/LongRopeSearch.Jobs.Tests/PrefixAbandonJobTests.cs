@@ -15,7 +15,7 @@ public sealed class PrefixAbandonJobTests
 {
     // The kit's job with a zero prefix margin (any prefix worse than the threshold's stops), so that many
     // evaluations are cut inside a sample; and the same job with abandoning off.
-    private const string PrefixOn =
+    internal const string PrefixOn =
         """{ "targets": ["2x", "4x"], "short": { "length": "1x" }, "population": 12, "generations": 3, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 2, "seed": 3, "early_abandon": { "enabled": true, "margin": 0.05, "min_samples": 1, "prefix": { "fractions": [0.25, 0.5], "margin": 0.0 } } }""";
 
     private const string AbandonOff =

@@ -11,49 +11,33 @@ namespace LongRopeSearch.Cli.Commands;
 
 /// <summary>
 /// `longrope plan`: what a search will cost before it runs. Per stage: evaluations (planned, and expected after early
-/// abandon from an earlier run's measured rates), tokens, FLOPs, memory per evaluation and wall time on this machine
+/// abandon from an earlier run's measured rates and stop points, <see cref="AbandonRates"/>), tokens, FLOPs, memory per
+/// evaluation (every layer's K/V kept, as the search evaluates in prefix steps) and wall time on this machine
 /// (from a short calibration run of the engine) and on N workers. Nothing is written but the --json file.
 /// </summary>
 internal static class PlanCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
-        var data = new Option<string>("--data") { Description = "Documents the search scores candidates on.", DefaultValueFactory = _ => CommonOptions.DefaultSearchData };
-        var validation = new Option<string>("--validation") { Description = "Documents used only to judge the result.", DefaultValueFactory = _ => CommonOptions.DefaultValidationData };
-        var space = new Option<string>("--space") { Description = "Search-space file.", DefaultValueFactory = _ => CommonOptions.DefaultSpace };
-        var targets = new Option<string?>("--targets") { Description = "Target lengths in order, e.g. 8x,16x (default: the space's)." };
-        var shortLength = new Option<int?>("--short") { Description = "Length for the short factor search; 0 = none (default: the space's)." };
-        var validationSamples = new Option<int?>("--validation-samples") { Description = "Validation samples per length (default: 2 × the space's samples)." };
+        var inputs = new JobSpecOptions();
         var workers = new Option<int>("--workers") { Description = "Workers (machines like this one) sharing each generation.", DefaultValueFactory = _ => 1 };
-        var from = new Option<string?>("--from") { Description = "An earlier run's directory: its history.parquet gives the measured abandon rates." };
+        var from = new Option<string?>("--from") { Description = "An earlier run's directory: its history.parquet and state.json give the measured abandon rates and where abandoned evaluations stopped (samples, prefix step)." };
         var calibrate = new Option<string?>("--calibrate") { Description = "Calibration lengths (default: three short ones chosen from the model's cost); 0 = no calibration (counts and FLOPs only)." };
         var repeats = new Option<int>("--repeats") { Description = "Timed passes per calibration length (the median counts).", DefaultValueFactory = _ => 3 };
         var threads = new Option<int?>("--threads") { Description = "Worker threads of the engine (default: all cores, as a search)." };
         var json = new Option<string?>("--json") { Description = "Also write the plan as JSON to this file." };
         var cmd = new Command("plan", "Estimate a search before running it: evaluations, tokens, FLOPs, memory and wall time per stage.")
         {
-            model, data, validation, space, targets, shortLength, validationSamples, workers, from, calibrate, repeats, threads, json,
+            workers, from, calibrate, repeats, threads, json,
         };
+        inputs.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(workers);
             if (n < 1) throw new InputException("--workers", "", "an integer ≥ 1", n.ToString(CultureInfo.InvariantCulture));
             int r = parse.GetValue(repeats);
             if (r < 1) throw new InputException("--repeats", "", "an integer ≥ 1", r.ToString(CultureInfo.InvariantCulture));
-            var spec = new JobSpec
-            {
-                Id = "plan",
-                Model = Path.GetFullPath(parse.GetValue(model)!),
-                Data = Path.GetFullPath(parse.GetValue(data)!),
-                Validation = Path.GetFullPath(parse.GetValue(validation)!),
-                Space = Path.GetFullPath(parse.GetValue(space)!),
-                Targets = parse.GetValue(targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                ShortLength = parse.GetValue(shortLength),
-                Output = Path.Combine(Path.GetTempPath(), "longrope-plan-never-written"),
-                Threads = parse.GetValue(threads),
-                ValidationSamples = parse.GetValue(validationSamples),
-            };
+            var spec = inputs.Bind(parse, "plan", Path.Combine(Path.GetTempPath(), "longrope-plan-never-written")) with { Threads = parse.GetValue(threads) };
             var job = new JobContext(new FileJobStore(spec.Output), spec) { TargetsSource = "--targets" };
             job.RequireInputs();
             var stages = job.StartSearch().Stages;
@@ -98,7 +82,7 @@ internal static class PlanCommand
         string Tf(double f) => (f / 1e12).ToString(f < 1e13 ? "0.00" : "#,0", CultureInfo.InvariantCulture);
         var workers = plan.Workers.ToString(CultureInfo.InvariantCulture);
         var t = new Table().AddColumns("stage", "evaluations planned", "expected abandoned", "full-eval equiv.", "sample passes", "tokens", "TFLOP",
-            "MiB per eval", "MiB peak", "CPU time", "time, 1 worker", "time, " + workers + (plan.Workers == 1 ? " worker" : " workers"));
+            "MiB per eval (all layers' K/V)", "MiB peak", "CPU time", "time, 1 worker", "time, " + workers + (plan.Workers == 1 ? " worker" : " workers"));
         foreach (var s in plan.Stages)
         {
             t.AddRow(s.Stage, I(s.PlannedEvaluations), I(s.ExpectedAbandoned), s.ExpectedFullEvaluations.ToString("#,0.0", CultureInfo.InvariantCulture),
@@ -112,7 +96,7 @@ internal static class PlanCommand
         Render.Write(output, t);
         foreach (var s in plan.Stages)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Stage}: {s.Population} + {s.Generations} × {s.ChildrenPerGeneration} evaluations of {s.Samples} samples × {s.Length} tokens; abandon: {s.AbandonSource} ({1 - s.SampleFraction:P1} of the children's samples saved){(s.SecondsPerSamplePass is { } p ? $"; {p:0.####} s per sample pass" : "")}{(s.MemoryBytes is null ? "" : $"; memory = base {Mib(plan.BaseBytes)} + weights {Mib(plan.WeightBytes)} + activations {Mib(s.ActivationBytes)} + layer-0 cache {Mib(s.CacheBytes)} MiB")}"));
+                $"{s.Stage}: {s.Population} + {s.Generations} × {s.ChildrenPerGeneration} evaluations of {s.Samples} samples × {s.Length} tokens{(s.PrefixFractions is { } f ? $", prefix steps at {string.Join(", ", f)}" : "")}; abandon: {s.AbandonSource} ({1 - s.SampleFraction:P1} of the children's sample rows and {1 - s.FlopFraction:P1} of their FLOPs saved){(s.SecondsPerSamplePass is { } p ? $"; {p:0.####} s per sample pass" : "")}{(s.MemoryBytes is null ? "" : $"; memory = base {Mib(plan.BaseBytes)} + weights {Mib(plan.WeightBytes)} + activations with every layer's K/V kept {Mib(s.ActivationBytes)} + layer-0 cache {Mib(s.CacheBytes)} MiB")}"));
         output.WriteLine("abandon rates: " + plan.AbandonNote);
         if (plan.Time is { } time)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

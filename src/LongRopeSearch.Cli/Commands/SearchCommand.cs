@@ -22,40 +22,23 @@ internal static class SearchCommand
 
     public static Command Create()
     {
-        var model = CommonOptions.Model();
-        var data = new Option<string>("--data") { Description = "Documents the search scores candidates on.", DefaultValueFactory = _ => CommonOptions.DefaultSearchData };
-        var validation = new Option<string>("--validation") { Description = "Documents used only to judge the result.", DefaultValueFactory = _ => CommonOptions.DefaultValidationData };
-        var space = new Option<string>("--space") { Description = "Search-space file.", DefaultValueFactory = _ => CommonOptions.DefaultSpace };
-        var targets = new Option<string?>("--targets") { Description = "Target lengths in order, e.g. 8x,16x or 131072,262144 (default: the space's)." };
-        var shortLength = new Option<int?>("--short") { Description = "Length for the short factor search; 0 = none (default: the space's)." };
+        var inputs = new JobSpecOptions();
         var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: the space's)." };
         var output = new Option<string>("--out") { Description = "Output directory of the job.", DefaultValueFactory = _ => DefaultOut };
         var threads = CommonOptions.Threads();
-        var validationSamples = new Option<int?>("--validation-samples") { Description = "Validation samples per length (default: 2 × the space's samples)." };
 
         var cluster = new Option<string?>("--cluster") { Description = "PostgreSQL connection string: run the search on that cluster's workers (--out is the job's shared directory) and follow it." };
         var detach = new Option<bool>("--detach") { Description = "With --cluster: submit and return without following." };
         var cmd = new Command("search", "Run a LongRoPE factor search in the foreground (Ctrl-C stops at the next evaluation; `resume` continues).")
         {
-            model, data, validation, space, targets, shortLength, seed, output, threads, validationSamples, cluster, detach,
+            seed, output, threads, cluster, detach,
         };
+        inputs.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            var spec = new JobSpec
-            {
-                Id = Path.GetFileName(outDir.TrimEnd(Path.DirectorySeparatorChar)),
-                Model = Path.GetFullPath(parse.GetValue(model)!),
-                Data = Path.GetFullPath(parse.GetValue(data)!),
-                Validation = Path.GetFullPath(parse.GetValue(validation)!),
-                Space = Path.GetFullPath(parse.GetValue(space)!),
-                Targets = parse.GetValue(targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                ShortLength = parse.GetValue(shortLength),
-                Seed = parse.GetValue(seed),
-                Output = outDir,
-                Threads = parse.GetValue(threads),
-                ValidationSamples = parse.GetValue(validationSamples),
-            };
+            var spec = inputs.Bind(parse, Path.GetFileName(outDir.TrimEnd(Path.DirectorySeparatorChar)), outDir)
+                with { Seed = parse.GetValue(seed), Threads = parse.GetValue(threads) };
             var store = new FileJobStore(outDir);
             if (store.HasState && store.LoadSpec() is { } existing && !existing.SameJobAs(spec))
                 throw new InputException(outDir, "job.json", "an empty output directory, or the same job (use `longrope resume --out " + outDir + "` to continue it)", "a different job's checkpoint");

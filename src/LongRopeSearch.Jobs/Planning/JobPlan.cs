@@ -15,9 +15,10 @@ public sealed record ValidationPlan(int Methods, long PassesAtLength, long Passe
 
 /// <summary>
 /// One stage of a plan. Evaluations are exact as the searcher runs them (<see cref="Search.StageBudget"/>); a
-/// sample pass is one forward pass over one sample of <see cref="Length"/> tokens (an evaluation is
-/// <see cref="Samples"/> of them, fewer when abandoned); "expected" applies <see cref="SampleFraction"/> to the
-/// children of generations 1 … G (generation 0 is never abandoned).
+/// sample pass is one sample of <see cref="Length"/> tokens scored in prefix steps, rows [0, L − 1) (an evaluation is
+/// <see cref="Samples"/> of them, fewer when abandoned; a stop after a prefix step counts the fraction of the sample's
+/// rows done); "expected" applies the measured stops (<see cref="StageWorkModel.ExpectedChild"/>) to the children of
+/// generations 1 … G (generation 0 is never abandoned).
 /// </summary>
 public sealed record StagePlan
 {
@@ -32,8 +33,14 @@ public sealed record StagePlan
     public required long PlannedEvaluations { get; init; }
     public required long PlannedSamplePasses { get; init; }
 
-    /// <summary>Fraction of the children's samples expected to be scored (1: no abandon).</summary>
+    /// <summary>The prefix-first abandon steps (fractions of a sample's positions), or null when the stage has none.</summary>
+    public double[]? PrefixFractions { get; init; }
+
+    /// <summary>Fraction of the children's sample rows expected to be computed (1: no abandon).</summary>
     public required double SampleFraction { get; init; }
+
+    /// <summary>Fraction of the children's FLOPs expected to be spent (1: no abandon): below <see cref="SampleFraction"/> when they stop after prefix steps, whose rows are the cheap ones.</summary>
+    public required double FlopFraction { get; init; }
 
     /// <summary>Child evaluations expected to be abandoned (measured rate × children).</summary>
     public required double ExpectedAbandoned { get; init; }
@@ -48,15 +55,16 @@ public sealed record StagePlan
     public required double PlannedFlops { get; init; }
     public required double ExpectedFlops { get; init; }
 
-    /// <summary>Resident bytes while evaluating (<see cref="MemoryModel"/>), null without the engine.</summary>
+    /// <summary>Resident bytes while evaluating in prefix steps, every layer's K/V kept (<see cref="MemoryModel.SearchResidentBytes"/>), null without the engine.</summary>
     public long? MemoryBytes { get; init; }
     public long? ActivationBytes { get; init; }
     public long? CacheBytes { get; init; }
 
     /// <summary>
-    /// Resident bytes at the end of the stage's validation, the job's peak so far: the layer-0 cache then holds every
-    /// sample scored since the job started (search, validation and L0 samples of this and the earlier stages) up to its
-    /// budget. The job's own managed heap (search state, history, JSON) is not modelled.
+    /// The job's peak so far: the larger of <see cref="MemoryBytes"/> and the resident bytes at the end of the stage's
+    /// validation (whole passes), when the layer-0 cache holds every sample scored since the job started (search,
+    /// validation and L0 samples of this and the earlier stages) up to its budget. The job's own managed heap (search
+    /// state, history, JSON) is not modelled.
     /// </summary>
     public long? PeakBytes { get; init; }
     public double? SecondsPerSamplePass { get; init; }

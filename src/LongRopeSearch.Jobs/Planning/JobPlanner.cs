@@ -24,22 +24,23 @@ public static class JobPlanner
         {
             var ev = stage.Space.Evolution;
             int k = ev.Samples, length = stage.Length;
-            var (fraction, abandonRate, source) = Abandon(ev, stage, rates);
-            double perPass = ForwardCost.Flops(config, 0, length);
-            double? secondsPerPass = time?.Seconds(config, length);
+            var (rate, source) = Abandon(ev, stage, rates);
+            var work = new StageWorkModel(config, length, k, ev.EarlyAbandon.Enabled && ev.EarlyAbandon.Prefix is not null, time);
+            EvaluationWork full = work.Full, child = work.ExpectedChild(rate);
             var gens = new List<GenerationPlan>();
+            var total = default(EvaluationWork);
             for (int g = 0; g <= ev.Generations; g++)
             {
                 int n = StageBudget.EvaluationsOf(ev, g);
-                double f = g == 0 ? 1 : fraction;
-                double passes = (double)n * k * f;
-                gens.Add(new GenerationPlan(g, n, passes, passes * secondsPerPass,
-                    Math.Ceiling((double)n / workers) * k * f * secondsPerPass));
+                var each = g == 0 ? full : child;
+                total += n * each;
+                gens.Add(new GenerationPlan(g, n, n * each.Passes, n * each.Seconds, Math.Ceiling((double)n / workers) * each.Seconds));
             }
             long planned = StageBudget.PlannedEvaluations(ev);
-            double expectedPasses = gens.Sum(g => g.ExpectedSamplePasses);
             long children = planned - ev.Population;
             cachedTokens += (long)k * length + (long)job.ValidationSamples * length + (length == job.OriginalLength ? 0 : (long)job.ValidationSamples * job.OriginalLength);
+            long? searchBytes = memory?.SearchResidentBytes(length, memory.CacheBytes(length, k));
+            long? validationPeak = memory?.ResidentBytes(length, memory.CacheBytes(1, (int)Math.Min(int.MaxValue, cachedTokens)));
             stages.Add(new StagePlan
             {
                 Stage = stage.Name,
@@ -50,25 +51,27 @@ public static class JobPlanner
                 Generations = ev.Generations,
                 ChildrenPerGeneration = ev.Mutations + ev.Crossovers,
                 Samples = k,
+                PrefixFractions = ev.EarlyAbandon.Enabled ? ev.EarlyAbandon.Prefix?.Fractions : null,
                 PlannedEvaluations = planned,
                 PlannedSamplePasses = planned * k,
-                SampleFraction = fraction,
-                ExpectedAbandoned = children * abandonRate,
+                SampleFraction = child.Passes / full.Passes,
+                FlopFraction = child.Flops / full.Flops,
+                ExpectedAbandoned = children * (rate?.AbandonRate ?? 0),
                 AbandonSource = source,
-                ExpectedSamplePasses = expectedPasses,
-                PlannedTokens = (double)planned * k * length,
-                ExpectedTokens = expectedPasses * length,
-                FlopsPerSamplePass = perPass,
-                PlannedFlops = planned * k * perPass,
-                ExpectedFlops = expectedPasses * perPass,
-                ActivationBytes = memory?.ActivationBytes(length),
+                ExpectedSamplePasses = total.Passes,
+                PlannedTokens = planned * full.Tokens,
+                ExpectedTokens = total.Tokens,
+                FlopsPerSamplePass = full.Flops / k,
+                PlannedFlops = planned * full.Flops,
+                ExpectedFlops = total.Flops,
+                ActivationBytes = memory?.PrefixEvaluationBytes(length),
                 CacheBytes = memory?.CacheBytes(length, k),
-                MemoryBytes = memory?.ResidentBytes(length, memory.CacheBytes(length, k)),
-                PeakBytes = memory?.ResidentBytes(length, memory.CacheBytes(1, (int)Math.Min(int.MaxValue, cachedTokens))),
-                SecondsPerSamplePass = secondsPerPass,
-                Seconds = time is null ? null : gens.Sum(g => g.Seconds!.Value),
+                MemoryBytes = searchBytes,
+                PeakBytes = searchBytes is { } sb && validationPeak is { } vp ? Math.Max(sb, vp) : null,
+                SecondsPerSamplePass = full.Seconds / k,
+                Seconds = total.Seconds,
                 SecondsOnWorkers = time is null ? null : gens.Sum(g => g.SecondsOnWorkers!.Value),
-                CpuSeconds = time is null ? null : expectedPasses * time.CpuSeconds(config, length),
+                CpuSeconds = total.CpuSeconds,
                 PerGeneration = gens,
                 Validation = Validation(job, stage, time),
             });
@@ -76,7 +79,8 @@ public static class JobPlanner
         var assumptions = new List<string>
         {
             "evaluations: population + generations × (mutations + crossovers), exactly as the searcher makes them (fewer only if the space runs out of new genomes)",
-            "a sample pass is one whole-sequence forward pass over one sample; its FLOPs are ForwardCost.Flops(0, L), attention-weighted (docs/DESIGN.md, cost model)",
+            "a search sample pass computes rows [0, L − 1) in prefix steps (row L − 1 predicts nothing), every layer's keys and values kept between steps: ForwardCost.Flops(0, L − 1), attention-weighted (docs/DESIGN.md, cost model); validation passes are whole-sequence, Flops(0, L)",
+            "after abandon: each child costs what the measured run's abandoned evaluations cost where they stopped (--from: its history's complete samples and its state.json's stop counts), the complete samples plus ForwardCost.Flops(0, ⌊f·(L − 1)⌋) of the sample stopped in after the prefix step at fraction f; the rest are full",
             "validation runs on one machine after each stage and counts the deployable row, which is skipped when the best set is itself deployable",
         };
         if (workers > 1)
@@ -84,7 +88,7 @@ public static class JobPlanner
                 $"{workers} workers, each a machine like this one: a generation's evaluations are split over them (⌈n/{workers}⌉ each) and the next generation waits for the last"));
         if (time is not null)
         {
-            assumptions.Add("wall time: the calibration's seconds per sample pass, under the machine's load at calibration; checkpoints, history and logging are not counted");
+            assumptions.Add("wall time: the calibration's seconds per pass over rows [0, P) (whole passes timed; prefix steps do the same rows), under the machine's load at calibration; checkpoints, history and logging are not counted");
             assumptions.Add("CPU time: the calibration's process CPU seconds per sample pass (all threads): the work, nearly independent of other load; on an idle machine wall ≈ CPU time / threads");
         }
         return new JobPlan
@@ -101,15 +105,23 @@ public static class JobPlanner
         };
     }
 
-    private static (double Fraction, double AbandonRate, string Source) Abandon(EvolutionSettings ev, SearchStage stage, AbandonRates? rates)
+    /// <summary>The measured rate a stage is planned with (null: every child full) and where it comes from, in words.</summary>
+    private static (StageAbandonRate? Rate, string Source) Abandon(EvolutionSettings ev, SearchStage stage, AbandonRates? rates)
     {
-        if (!ev.EarlyAbandon.Enabled) return (1, 0, "early abandon off in the space");
-        if (ev.Samples < 2) return (1, 0, "one sample per evaluation: nothing to abandon");
-        if (rates is null) return (1, 0, "assumed none (no --from)");
+        if (!ev.EarlyAbandon.Enabled) return (null, "early abandon off in the space");
+        if (ev.Samples < 2 && ev.EarlyAbandon.Prefix is null) return (null, "one sample per evaluation and no prefix steps: nothing to abandon");
+        if (rates is null) return (null, "assumed none (no --from)");
         var kind = stage.Kind.Text();
-        if (rates.For(kind, stage.Length) is { ChildEvaluations: > 0 } same)
-            return (same.SampleFraction, same.AbandonRate, string.Create(CultureInfo.InvariantCulture, $"measured on {kind} {stage.Length}"));
-        return (rates.Overall.SampleFraction, rates.Overall.AbandonRate, "measured over all stages of the run");
+        var (rate, where) = rates.For(kind, stage.Length) is { ChildEvaluations: > 0 } same
+            ? (same, string.Create(CultureInfo.InvariantCulture, $"measured on {kind} {stage.Length}"))
+            : (rates.Overall, "measured over all stages of the run");
+        int inside = (int)rate.Stops.Where(s => s.Fraction > 0).Sum(s => s.Count);
+        string how = rate.StopsFrom == StopSource.CompleteSamplesOnly ? "stops inside a sample unknown (counted at the sample's start)"
+            : inside == 0 ? "no stop inside a sample"
+            : rate.StopsFrom == StopSource.MeanRows ? $"{inside} stops inside a sample at their measured mean rows"
+            : ev.EarlyAbandon.Prefix is null ? $"{inside} stops inside a sample counted to that sample's end (no prefix steps in this space)"
+            : $"{inside} stops after a prefix step, costed by the rows done";
+        return (rate, where + "; " + how);
     }
 
     private static ValidationPlan Validation(JobContext job, SearchStage stage, TimeModel? time)

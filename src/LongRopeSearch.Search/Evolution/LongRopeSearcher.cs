@@ -294,6 +294,7 @@ public sealed partial class LongRopeSearcher
             FullEvaluationsSaved = (double)skipped / k,
             Tokens = c.Tokens + score.Tokens,
             Flops = c.Flops + score.Flops,
+            Stops = score.Abandoned ? AbandonStop.Merge(c.Stops, [AbandonStop.Of(score)]) : c.Stops,
             EvaluationSeconds = c.EvaluationSeconds + (double.IsFinite(score.Seconds) ? score.Seconds : 0),
         };
     }

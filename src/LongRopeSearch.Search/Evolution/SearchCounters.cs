@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace LongRopeSearch.Search;
 
 /// <summary>What a search (one stage, or the sum of stages) has done so far. Part of the checkpoint.</summary>
@@ -42,6 +44,13 @@ public sealed record SearchCounters
     /// <summary>Attention-weighted FLOPs of the evaluations (as the evaluators report them).</summary>
     public double Flops { get; init; }
 
+    /// <summary>
+    /// Where the abandoned evaluations stopped (their counts add up to <see cref="Abandoned"/>); null when none was
+    /// abandoned, and in checkpoints written before it was recorded.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AbandonStopCollection? Stops { get; init; }
+
     public static SearchCounters operator +(SearchCounters a, SearchCounters b)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -62,6 +71,7 @@ public sealed record SearchCounters
             EvaluationSeconds = a.EvaluationSeconds + b.EvaluationSeconds,
             Tokens = a.Tokens + b.Tokens,
             Flops = a.Flops + b.Flops,
+            Stops = AbandonStop.Merge(a.Stops, b.Stops),
         };
     }
 
