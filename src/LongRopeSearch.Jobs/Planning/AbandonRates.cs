@@ -159,7 +159,7 @@ public sealed class AbandonRates
     {
         int positions = space.Length - 1;
         foreach (var f in space.Evolution.EarlyAbandon.Prefix?.Fractions ?? [])
-            if ((int)Math.Floor(f * positions) == rows) return f;
+            if (PrefixAbandonSettings.EndAt(f, positions) == rows) return f;
         return AsFraction(rows, positions);
     }
 

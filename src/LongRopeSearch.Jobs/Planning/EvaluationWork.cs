@@ -1,5 +1,6 @@
 using LongRopeSearch.Engine;
 using LongRopeSearch.Model;
+using LongRopeSearch.Search;
 
 namespace LongRopeSearch.Jobs;
 
@@ -48,7 +49,7 @@ public sealed class StageWorkModel(ModelConfig config, int length, int samples, 
         bool inside = stop.Fraction > 0;
         int complete = Math.Min(samples, stop.Samples + (inside && !prefixRule ? 1 : 0));
         if (complete >= samples) return Full;
-        int rows = inside && prefixRule ? Math.Clamp((int)Math.Floor(stop.Fraction * Positions), 1, Math.Max(1, Positions - 1)) : 0;
+        int rows = inside && prefixRule ? Math.Clamp(PrefixAbandonSettings.EndAt(stop.Fraction, Positions), 1, Math.Max(1, Positions - 1)) : 0;
         return complete * Rows(Positions) + Rows(rows);
     }
 

@@ -264,6 +264,12 @@ public sealed record PrefixAbandonSettings
     public double Margin { get; init; } = AbandonRule.DefaultMargin;
 
     /// <summary>
+    /// Where the step at <paramref name="fraction"/> of a sample's <paramref name="positions"/> (L − 1) ends:
+    /// ⌊fraction·positions⌋. The one definition the searcher's ends and the planner's costs both use.
+    /// </summary>
+    public static int EndAt(double fraction, int positions) => (int)Math.Floor(fraction * positions);
+
+    /// <summary>
     /// The step ends at a sample of <paramref name="length"/> tokens: ⌊f·(L − 1)⌋ for each fraction (those in
     /// [1, L − 2], without repeats), then L − 1. Every candidate of a stage uses the same ends.
     /// </summary>
@@ -273,7 +279,7 @@ public sealed record PrefixAbandonSettings
         var ends = new List<int>(Fractions.Length + 1);
         foreach (var f in Fractions)
         {
-            int e = (int)Math.Floor(f * positions);
+            int e = EndAt(f, positions);
             if (e >= 1 && e < positions && (ends.Count == 0 || e > ends[^1])) ends.Add(e);
         }
         ends.Add(positions);
