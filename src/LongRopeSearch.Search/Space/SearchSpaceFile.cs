@@ -83,6 +83,7 @@ public static class SearchSpaceFile
             {
                 Prefix = ReadPrefix(a.Object("prefix")) ?? abandon.Prefix,
                 ThresholdRank = a.Int("threshold_rank") ?? abandon.ThresholdRank,
+                Screen = ReadScreen(a.Object("screen")) ?? abandon.Screen,
             };
             a.RejectUnknown(KnownSettings);
         }
@@ -99,6 +100,16 @@ public static class SearchSpaceFile
             Samples = r.Int("samples") ?? d.Samples,
             EarlyAbandon = abandon,
         };
+    }
+
+    private static ScreenSettings? ReadScreen(JsonInputObject? r)
+    {
+        if (r is null) return null;
+        var screen = new ScreenSettings(
+            r.Int("samples") ?? throw new InputException(r.Source, r.Field("samples"), "the samples every child is screened on, e.g. 1"),
+            r.Int("keep") ?? throw new InputException(r.Source, r.Field("keep"), "how many children of a generation are evaluated past the screen, e.g. 6"));
+        r.RejectUnknown(KnownSettings);
+        return screen;
     }
 
     private static PrefixAbandonSettings? ReadPrefix(JsonInputObject? r)

@@ -147,6 +147,12 @@ internal static class SearchSpaceValidator
         if (a.MinSamples < 1) throw new InputException(src, "early_abandon.min_samples", "an integer ≥ 1", Show(a.MinSamples));
         if (a.ThresholdRank is { } rank && (rank < 1 || rank > e.Parents))
             throw new InputException(src, "early_abandon.threshold_rank", $"an integer in [1, parents = {Show(e.Parents)}]", Show(rank));
+        if (a.Screen is { } sc)
+        {
+            if (sc.Samples < 1 || sc.Samples >= e.Samples)
+                throw new InputException(src, "early_abandon.screen.samples", $"an integer in [1, samples − 1 = {Show(e.Samples - 1)}] (the rest are given only to the children kept)", Show(sc.Samples));
+            if (sc.Keep < 1) throw new InputException(src, "early_abandon.screen.keep", "an integer ≥ 1", Show(sc.Keep));
+        }
         if (a.Prefix is { } p)
         {
             if (!(double.IsFinite(p.Margin) && p.Margin >= 0))
