@@ -55,10 +55,6 @@ internal static class ClusterCli
         // Everything a job needs is checked before anything is submitted, exactly as the embedded mode does.
         job.RequireInputs();
         job.CheckSamples(job.StartSearch().Stages);
-        // A screened child is evaluated twice under one candidate id (screen, then continuation), which the cluster's
-        // evaluations table (one result per candidate) cannot hold yet.
-        if (job.Space.Evolution.EarlyAbandon.Screen is not null)
-            throw new InputException(job.Spec.Space, "early_abandon.screen", "no screen with --cluster (successive halving runs in process only, for now)", "a screen");
         var cluster = new ClusterJobSpec(job.Spec, ClusterJobSpec.SignatureFor(job.Spec.Model));
         var db = ClusterDatabase.ConnectAsync(cs).GetAwaiter().GetResult();
         try

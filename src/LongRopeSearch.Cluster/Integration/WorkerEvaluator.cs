@@ -41,7 +41,7 @@ public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string
     {
         var (_, _, evaluator) = _loaded.TryGetValue(request.JobId, out var hit) ? hit : Load(request, ct);
         return evaluator.Evaluate(StepCodec.Factors(request), request.Length, request.PrefixEnds, StepCodec.Rule(request),
-            completedSamples: null, onSampleComplete: null, ct);
+            completedSamples: request.CompletedSamples, onSampleComplete: null, ct);
     }
 
     private (JobContext, JobEngine, EngineCandidateEvaluator) Load(EvaluationRequest request, CancellationToken ct)

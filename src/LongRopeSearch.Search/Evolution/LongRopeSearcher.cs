@@ -246,7 +246,10 @@ public sealed partial class LongRopeSearcher
     /// </summary>
     private SearchStep Step(int i) => Screening
         ? new(StageIndex, Space.Kind, Space.Length, _pending[i], _screenRule) { PrefixEnds = PrefixEnds() }
-        : new(StageIndex, Space.Kind, Space.Length, _pending[i], _rule) { PrefixEnds = PrefixEnds(), CompletedSamples = ScreenedSamples(ScreenOf(i)) };
+        : new(StageIndex, Space.Kind, Space.Length, _pending[i], _rule)
+        {
+            PrefixEnds = PrefixEnds(), CompletedSamples = ScreenedSamples(ScreenOf(i)), Continuation = ScreenOf(i) is not null,
+        };
 
     /// <summary>The stage's prefix step ends, or null when prefix-first abandon is off (or abandoning is).</summary>
     private int[]? PrefixEnds()

@@ -23,4 +23,10 @@ public sealed record SearchStep(int StageIndex, FactorKind Kind, int Length, Can
     /// uninterrupted evaluation); any other evaluator may score every sample again. Null: start at sample 0.
     /// </summary>
     public IReadOnlyList<double[]>? CompletedSamples { get; init; }
+
+    /// <summary>
+    /// True for successive halving's second round: this candidate was screened in the same generation and is now
+    /// evaluated on its remaining samples. A host that stores one result per candidate and round tells them apart by it.
+    /// </summary>
+    public bool Continuation { get; init; }
 }
