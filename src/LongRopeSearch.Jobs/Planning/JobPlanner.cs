@@ -31,13 +31,15 @@ public static class JobPlanner
             var total = default(EvaluationWork);
             for (int g = 0; g <= ev.Generations; g++)
             {
+                // A compute budget ends the stage at the first generation boundary that reaches it (the searcher's rule).
+                if (g > 0 && ev.FlopsBudget is { } budget && total.Flops >= budget * full.Flops) break;
                 int n = StageBudget.EvaluationsOf(ev, g);
                 var each = g == 0 ? full : child;
                 total += n * each;
                 gens.Add(new GenerationPlan(g, n, n * each.Passes, n * each.Seconds, Math.Ceiling((double)n / workers) * each.Seconds));
             }
-            long planned = StageBudget.PlannedEvaluations(ev);
-            long children = planned - ev.Population;
+            long planned = StageBudget.PlannedEvaluations(ev, withinBudget: true);
+            long children = gens.Sum(g => (long)g.Evaluations) - ev.Population;
             cachedTokens += (long)k * length + (long)job.ValidationSamples * length + (length == job.OriginalLength ? 0 : (long)job.ValidationSamples * job.OriginalLength);
             long? searchBytes = memory?.SearchResidentBytes(length, memory.CacheBytes(length, k));
             long? validationPeak = memory?.ResidentBytes(length, memory.CacheBytes(1, (int)Math.Min(int.MaxValue, cachedTokens)));

@@ -224,6 +224,18 @@ public sealed record EvolutionSettings
     /// <summary>Samples per evaluation (K): the evaluator must score exactly this many.</summary>
     public int Samples { get; init; } = 5;
 
+    /// <summary>
+    /// A stage's compute budget in full evaluations (null: none, the stage runs its <see cref="Generations"/>): the
+    /// stage ends at the first generation boundary where the work done (generation 0 included) reaches this many full
+    /// evaluations' worth: FLOPs when the evaluator reports them (a full evaluation's FLOPs are those of the stage's
+    /// first full evaluation), else complete samples (K per full evaluation). With early abandon, the work it saves
+    /// buys more generations, up to <see cref="Generations"/>. Work done is a function of the completed generations'
+    /// scores only, so where a stage ends does not depend on evaluation order. Null in checkpoints written before it
+    /// existed, which therefore load unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? FlopsBudget { get; init; }
+
     public EarlyAbandonSettings EarlyAbandon { get; init; } = new();
 }
 

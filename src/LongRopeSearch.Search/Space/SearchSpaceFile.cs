@@ -98,6 +98,7 @@ public static class SearchSpaceFile
             MaxMutationTries = r.Int("max_mutation_tries") ?? d.MaxMutationTries,
             MaxCrossoverTries = r.Int("max_crossover_tries") ?? d.MaxCrossoverTries,
             Samples = r.Int("samples") ?? d.Samples,
+            FlopsBudget = r.Double("flops_budget") ?? d.FlopsBudget,
             EarlyAbandon = abandon,
         };
     }

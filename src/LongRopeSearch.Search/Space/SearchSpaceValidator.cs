@@ -141,6 +141,8 @@ internal static class SearchSpaceValidator
         if (e.MaxMutationTries < 1) throw new InputException(src, "max_mutation_tries", "an integer ≥ 1", Show(e.MaxMutationTries));
         if (e.MaxCrossoverTries < 1) throw new InputException(src, "max_crossover_tries", "an integer ≥ 1", Show(e.MaxCrossoverTries));
         if (e.Samples < 1) throw new InputException(src, "samples", "an integer ≥ 1", Show(e.Samples));
+        if (e.FlopsBudget is { } budget && !(double.IsFinite(budget) && budget > 0))
+            throw new InputException(src, "flops_budget", "a positive number of full evaluations (e.g. 448: a third of 64 + 40 × 32)", Show(budget));
         var a = e.EarlyAbandon;
         if (!(double.IsFinite(a.Margin) && a.Margin >= 0))
             throw new InputException(src, "early_abandon.margin", "a finite number of nats ≥ 0", Show(a.Margin));
