@@ -3,7 +3,7 @@
 rules of the same space and seed (README, "Successive halving"): does a rule reach a given quality with less work than
 the control needed for it?
 
-    python3 tools/convergence.py LENGTH CONTROL_DIR [RUN_DIR ...]
+    python3 tools/convergence.py [--at=0.15,0.333,0.5] LENGTH CONTROL_DIR [RUN_DIR ...]
 
 Reads each job's history (through `longrope query`, DuckDB) and its state.json stage counters. A sample's FLOPs are
 taken from the control's own counters (flops ÷ samples evaluated: exact when, as in the default space, the control
@@ -44,8 +44,21 @@ def curve(out, length, flops_per_sample):
     return points, total
 
 
+def at_fractions(points, control_total, fractions):
+    """The best search ppl of the last generation whose cumulative FLOPs stay within each fraction of the control's."""
+    out = []
+    for f in fractions:
+        within = [b for g, c, b in points if c <= f * control_total]
+        out.append(f"{math.exp(within[-1]):.4f}" if within else "-")
+    return out
+
+
 def main():
-    length, runs = int(sys.argv[1]), sys.argv[2:]
+    args = sys.argv[1:]
+    fractions = [0.15, 1 / 3, 0.5]
+    if args and args[0].startswith("--at="):
+        fractions = [float(v) for v in args.pop(0)[5:].split(",")]
+    length, runs = int(args[0]), args[1:]
     c = counters(runs[0], length)
     per_sample = c["flops"] / c["samples_evaluated"]
     control, control_total = curve(runs[0], length, per_sample)
@@ -58,6 +71,8 @@ def main():
         same = [b for g, cc, b in control if cc <= total]
         if out != runs[0] and same:
             print(f"  the control at the same FLOPs: {math.exp(same[-1]):.4f}; this run's best: {math.exp(points[-1][2]):.4f}")
+        print("  best within " + ", ".join(f"{f:.2f}: {v}" for f, v in zip(fractions, at_fractions(points, control_total, fractions)))
+              + f" of the control's FLOPs; at its end ({total / control_total:.3f}): {math.exp(points[-1][2]):.4f}")
 
 
 if __name__ == "__main__":
