@@ -78,7 +78,7 @@ public sealed class EvaluationStoreScoreTests(PostgresServer server)
             """);
 
         await using var db = await ClusterDatabase.ConnectAsync(cs);
-        Assert.Equal(2, await ClusterDatabaseTests.Sql(cs, "SELECT version FROM longrope.schema_version"));
+        Assert.Equal(3, await ClusterDatabaseTests.Sql(cs, "SELECT version FROM longrope.schema_version"));
         var store = new EvaluationStore(db);
         var old = Assert.Single(await store.ReadAsync("job", "long-64", null, default)).Score;
         Assert.Equal([1.25, 2.5], old.PerSampleNll);
