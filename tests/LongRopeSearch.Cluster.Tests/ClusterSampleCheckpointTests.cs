@@ -19,13 +19,13 @@ namespace LongRopeSearch.Cluster.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class ClusterSampleCheckpointTests(PostgresServer server, ITestOutputHelper output)
 {
-    // One target of 8192 tokens (128x the fixture's L0 of 64) and 3 samples of ~0.4 s each on one thread: an
-    // evaluation takes ~1.2 s, so a worker can be killed after its first sample and before its last. No early abandon,
-    // so every evaluation runs all its samples. 7 evaluations; 1 validation sample keeps the validation short.
-    private const int Samples = 3;
+    // One target of 4096 tokens (64x the fixture's L0 of 64) and 4 samples of ~0.11 s each on one thread (quiet
+    // machine): a worker can be killed after its first sample and well before its last. No early abandon, so every
+    // evaluation runs all its samples. 7 evaluations; 1 validation sample keeps the validation short.
+    private const int Samples = 4;
 
     private const string SpaceJson =
-        """{ "targets": ["128x"], "population": 4, "generations": 1, "parents": 2, "mutations": 1, "crossovers": 1, "samples": 3, "seed": 3, "early_abandon": { "enabled": false } }""";
+        """{ "targets": ["64x"], "population": 4, "generations": 1, "parents": 2, "mutations": 1, "crossovers": 1, "samples": 4, "seed": 3, "early_abandon": { "enabled": false } }""";
 
     private sealed record Victim(string Label, string WorkerId, int Pid);
 
