@@ -43,6 +43,26 @@ public sealed class StepCodecTests
     }
 
     [Fact]
+    public void A_screen_step_keeps_its_sample_limit_and_a_continuation_its_completed_samples_and_stage()
+    {
+        var searcher = PrefixSteps.AtGeneration1();
+        var step = searcher.PendingSteps()[0];
+        var signature = new NumericsSignature("2/avx2", "fp");
+        var screen = step with { Abandon = step.Abandon!.WithSampleLimit(1) };
+        var screenRequest = EvaluationRequest.FromJson(StepCodec.ToRequest("job", screen, signature).ToJson());
+        Assert.Equal(1, StepCodec.Rule(screenRequest)!.SampleLimit);
+        Assert.Null(screenRequest.CompletedSamples);
+        Assert.Equal(StepCodec.StageName(step), screenRequest.Stage);
+
+        double[][] done = [[0.1 + 0.2, -0.0, 1e300, double.Epsilon]];
+        var continuation = step with { CompletedSamples = done, Continuation = true };
+        var request = EvaluationRequest.FromJson(StepCodec.ToRequest("job", continuation, signature).ToJson());
+        Assert.Null(StepCodec.Rule(request)!.SampleLimit);
+        Assert.Equal(PrefixSteps.Bits(done[0]), PrefixSteps.Bits(request.CompletedSamples!.Single()));
+        Assert.Equal(StepCodec.StageName(step) + StepCodec.ContinuedSuffix, request.Stage);
+    }
+
+    [Fact]
     public void A_step_without_a_rule_or_prefix_ends_stays_without_them()
     {
         var space = PrefixSteps.Space;

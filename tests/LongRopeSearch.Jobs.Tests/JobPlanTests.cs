@@ -49,6 +49,33 @@ public sealed class JobPlanTests
         CheckValidation(plan, job);
     }
 
+    // Successive halving with a rule that never abandons (margin 100 nats): the screen alone decides, so its bound is exact.
+    private const string ScreenOnlySpace =
+        """{ "targets": ["2x", "4x"], "population": 12, "generations": 3, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 3, "seed": 3, "early_abandon": { "enabled": true, "margin": 100, "screen": { "samples": 1, "keep": 3 } } }""";
+
+    [Fact]
+    public void Without_a_run_a_screened_space_is_planned_with_the_screen_s_cut()
+    {
+        using var dir = new TempDir();
+        var spec = JobKit.NewJob(dir, ScreenOnlySpace);
+        var plan = JobPlanner.Build(new JobContext(new FileJobStore(spec.Output), spec), workers: 1);  // before the run
+        using (var cts = new CancellationTokenSource()) Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(spec, cts));
+        var job = JobContext.Open(spec.Output);
+        var rows = job.Store.ReadHistory();
+        foreach (var stage in plan.Stages)
+        {
+            var mine = rows.Where(r => r.TargetLength == stage.Length).ToList();
+            Assert.Equal(stage.PlannedEvaluations, mine.Count);
+            // Each of the 3 generations: 5 of 8 children stop after 1 sample, 3 are full.
+            Assert.Equal(3 * 5, mine.Count(r => r.Abandoned));
+            Assert.Equal(3 * 5, stage.ExpectedAbandoned, 1e-9);
+            double f = ForwardCost.Flops(job.Config, 0, stage.Length - 1);
+            Assert.Equal((12 * 3 + 3 * (5 * 1 + 3 * 3)) * f, stage.ExpectedFlops, f * 1e-9);
+            Assert.Equal(mine.Sum(r => r.PerSampleNll.Length) * f, stage.ExpectedFlops, f * 1e-9);
+            Assert.Contains("the screen alone", stage.AbandonSource, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void With_the_run_as_from_the_expected_work_is_the_work_it_did()
     {

@@ -19,16 +19,24 @@ public sealed class KillMidEvaluationTests(ITestOutputHelper output)
     private const string Space =
         """{ "targets": ["8x"], "population": 8, "generations": 2, "parents": 4, "mutations": 2, "crossovers": 2, "samples": 4, "seed": 5, "early_abandon": { "enabled": true, "margin": 0.05, "min_samples": 1, "prefix": { "fractions": [0.5], "margin": 0.02 } } }""";
 
-    [Fact]
-    public void Kill9_inside_multi_sample_evaluations_keeps_finished_samples_and_resumes_exactly()
+    // The same with successive halving: children screened on 2 samples, the best 2 continued on the other 2, so kills
+    // also land inside screens and continuations.
+    private const string ScreenedSpace =
+        """{ "targets": ["8x"], "population": 8, "generations": 3, "parents": 4, "mutations": 3, "crossovers": 3, "samples": 4, "seed": 5, "early_abandon": { "enabled": true, "margin": 0.05, "min_samples": 1, "prefix": { "fractions": [0.5], "margin": 0.02 }, "screen": { "samples": 2, "keep": 2 } } }""";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Kill9_inside_multi_sample_evaluations_keeps_finished_samples_and_resumes_exactly(bool screen)
     {
+        var space = screen ? ScreenedSpace : Space;
         using var refDir = new TempDir();
-        var reference = JobKit.NewJob(refDir, Space);
+        var reference = JobKit.NewJob(refDir, space);
         using (var cts = new CancellationTokenSource()) Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(reference, cts));
         var expected = JobSnapshot.Take(reference.Output);
 
         using var dir = new TempDir();
-        var spec = JobKit.NewJob(dir, Space);
+        var spec = JobKit.NewJob(dir, space);
         var jobDir = new JobDirectory(spec.Output);
         int inFlightKills = 0, continued = 0;
         for (int k = 0; k < 12 && inFlightKills < 3; k++)

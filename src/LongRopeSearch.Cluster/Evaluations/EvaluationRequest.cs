@@ -31,6 +31,12 @@ public sealed record EvaluationRequest(
     /// </summary>
     public int[]? PrefixEnds { get; init; }
 
+    /// <summary>
+    /// Successive halving's second round: the step sums of the samples the candidate's screen completed,
+    /// [samples screened][steps]; the worker continues after them. Null: start at sample 0.
+    /// </summary>
+    public double[][]? CompletedSamples { get; init; }
+
     /// <summary>"job/stage/candidate", as a worker's busy-on column and logs show it.</summary>
     public string Label => $"{JobId}/{Stage}/{CandidateId}";
 
@@ -55,7 +61,8 @@ public sealed record AbandonThreshold(
     int MinSamples,
     int[]? PrefixEnds = null,             // [steps]
     double[][]? PrefixNllSums = null,     // [samples][steps]
-    double PrefixMargin = 0);
+    double PrefixMargin = 0,
+    int? SampleLimit = null);              // successive halving's screen: stop after this many samples
 
 /// <summary>A finished evaluation as stored (one row per job, stage and candidate): the worker's score, every member of it.</summary>
 public sealed record EvaluationRecord(

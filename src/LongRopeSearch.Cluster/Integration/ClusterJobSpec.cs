@@ -33,8 +33,15 @@ public sealed record ClusterJobSpec(JobSpec Spec, NumericsSignature Signature)
 /// </summary>
 public static class StepCodec
 {
-    /// <summary>A stage's name in the evaluations table: kind and length ("long-2048"), unique within a job.</summary>
-    public static string StageName(SearchStep step) => $"{(step.Kind == FactorKind.Short ? "short" : "long")}-{step.Length}";
+    /// <summary>
+    /// A stage's name in the evaluations table: kind and length ("long-2048"), unique within a job; successive
+    /// halving's second round is a stage of its own ("long-2048+continued"), so a screened candidate's two results are
+    /// two rows.
+    /// </summary>
+    public static string StageName(SearchStep step) =>
+        $"{(step.Kind == FactorKind.Short ? "short" : "long")}-{step.Length}{(step.Continuation ? ContinuedSuffix : "")}";
+
+    public const string ContinuedSuffix = "+continued";
 
     public static EvaluationRequest ToRequest(string jobId, SearchStep step, NumericsSignature signature)
     {
@@ -43,6 +50,7 @@ public static class StepCodec
             step.Abandon is { } a ? Threshold(a) : null, signature)
         {
             PrefixEnds = (int[]?)step.PrefixEnds?.Clone(),
+            CompletedSamples = step.CompletedSamples?.Select(a => (double[])a.Clone()).ToArray(),
         };
     }
 
@@ -50,10 +58,15 @@ public static class StepCodec
         new(a.ThresholdCandidateId, [.. a.ThresholdPerSampleNll], a.Margin, a.MinSamples,
             a.PrefixEnds is { } ends ? [.. ends] : null,
             a.ThresholdPrefixNllSums?.Select(s => s.ToArray()).ToArray(),
-            a.PrefixMargin);
+            a.PrefixMargin,
+            a.SampleLimit);
 
     public static FactorSet Factors(EvaluationRequest r) => new(r.Lambda, r.NHat, r.AttentionFactor, r.Label);
 
-    public static AbandonRule? Rule(EvaluationRequest r) =>
-        r.Abandon is { } a ? new AbandonRule(a.CandidateId, a.PerSampleNll, a.Margin, a.MinSamples, a.PrefixEnds, a.PrefixNllSums, a.PrefixMargin) : null;
+    public static AbandonRule? Rule(EvaluationRequest r)
+    {
+        if (r.Abandon is not { } a) return null;
+        var rule = new AbandonRule(a.CandidateId, a.PerSampleNll, a.Margin, a.MinSamples, a.PrefixEnds, a.PrefixNllSums, a.PrefixMargin);
+        return a.SampleLimit is { } limit ? rule.WithSampleLimit(limit) : rule;
+    }
 }

@@ -50,7 +50,9 @@ public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string
         try
         {
             return evaluator.Evaluate(StepCodec.Factors(request), request.Length, request.PrefixEnds, StepCodec.Rule(request),
-                inFlight.Completed, inFlight.SampleFinished, ct);
+                // Samples kept by an interrupted attempt include a screened continuation's own (they continue the same
+                // evaluation), so they win over the request's.
+                inFlight.Completed ?? request.CompletedSamples, inFlight.SampleFinished, ct);
         }
         catch
         {

@@ -31,13 +31,15 @@ public static class JobPlanner
             var total = default(EvaluationWork);
             for (int g = 0; g <= ev.Generations; g++)
             {
+                // A compute budget ends the stage at the first generation boundary that reaches it (the searcher's rule).
+                if (g > 0 && ev.FlopsBudget is { } budget && total.Flops >= budget * full.Flops) break;
                 int n = StageBudget.EvaluationsOf(ev, g);
                 var each = g == 0 ? full : child;
                 total += n * each;
                 gens.Add(new GenerationPlan(g, n, n * each.Passes, n * each.Seconds, Math.Ceiling((double)n / workers) * each.Seconds));
             }
-            long planned = StageBudget.PlannedEvaluations(ev);
-            long children = planned - ev.Population;
+            long planned = StageBudget.PlannedEvaluations(ev, withinBudget: true);
+            long children = gens.Sum(g => (long)g.Evaluations) - ev.Population;
             cachedTokens += (long)k * length + (long)job.ValidationSamples * length + (length == job.OriginalLength ? 0 : (long)job.ValidationSamples * job.OriginalLength);
             long? searchBytes = memory?.SearchResidentBytes(length, memory.CacheBytes(length, k));
             long? validationPeak = memory?.ResidentBytes(length, memory.CacheBytes(1, (int)Math.Min(int.MaxValue, cachedTokens)));
@@ -110,7 +112,10 @@ public static class JobPlanner
     {
         if (!ev.EarlyAbandon.Enabled) return (null, "early abandon off in the space");
         if (ev.Samples < 2 && ev.EarlyAbandon.Prefix is null) return (null, "one sample per evaluation and no prefix steps: nothing to abandon");
-        if (rates is null) return (null, "assumed none (no --from)");
+        if (rates is null) return ev.EarlyAbandon.Screen is { } screen && ev.Mutations + ev.Crossovers > screen.Keep
+            ? (ScreenOnly(stage, screen), string.Create(CultureInfo.InvariantCulture,
+                $"the screen alone (no --from): of each generation's {ev.Mutations + ev.Crossovers} children, {ev.Mutations + ev.Crossovers - screen.Keep} stop after {screen.Samples} of {ev.Samples} samples and {screen.Keep} are full (an upper bound: the rule also abandons)"))
+            : (null, "assumed none (no --from)");
         var kind = stage.Kind.Text();
         var (rate, where) = rates.For(kind, stage.Length) is { ChildEvaluations: > 0 } same
             ? (same, string.Create(CultureInfo.InvariantCulture, $"measured on {kind} {stage.Length}"))
@@ -122,6 +127,21 @@ public static class JobPlanner
             : ev.EarlyAbandon.Prefix is null ? $"{inside} stops inside a sample counted to that sample's end (no prefix steps in this space)"
             : $"{inside} stops after a prefix step, costed by the rows done";
         return (rate, where + "; " + how);
+    }
+
+    /// <summary>
+    /// What successive halving alone guarantees per generation (<see cref="ScreenSettings"/>): all but Keep children
+    /// stop after the screened samples; the rule's own stops come on top, so this is an upper bound of the work.
+    /// </summary>
+    private static StageAbandonRate ScreenOnly(SearchStage stage, ScreenSettings screen)
+    {
+        var ev = stage.Space.Evolution;
+        long children = ev.Mutations + ev.Crossovers, dropped = children - screen.Keep;
+        return new StageAbandonRate(stage.Name, stage.Length, children, dropped, dropped * screen.Samples + screen.Keep * ev.Samples, children * ev.Samples)
+        {
+            Stops = [new StopRate(screen.Samples, 0, dropped)],
+            StopsFrom = StopSource.Recorded,
+        };
     }
 
     private static ValidationPlan Validation(JobContext job, SearchStage stage, TimeModel? time)

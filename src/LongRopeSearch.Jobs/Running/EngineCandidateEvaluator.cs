@@ -46,14 +46,16 @@ public sealed class EngineCandidateEvaluator(PerplexityScorer engine, JobSamples
     /// the same bits as a whole-sequence pass), so that an interrupted evaluation can continue where it stopped.
     /// </summary>
     /// <param name="completedSamples">The samples an interrupted run of this same step finished (each its NLL sums at
-    /// every step end, as <paramref name="onSampleComplete"/> gave them): not evaluated again.</param>
+    /// every step end, as <paramref name="onSampleComplete"/> gave them): not evaluated again. Null: the step's own
+    /// <see cref="SearchStep.CompletedSamples"/> (a screened child's continuation), if any.</param>
     /// <param name="onSampleComplete">After each sample that completes with more to do (the rule said continue): every
     /// complete sample's step sums so far, for the job's checkpoint.</param>
     public CandidateScore Evaluate(SearchStep step, IReadOnlyList<double[]>? completedSamples,
         Action<IReadOnlyList<double[]>>? onSampleComplete, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(step);
-        return Evaluate(step.Candidate.Factors, step.Length, step.PrefixEnds, step.Abandon, completedSamples, onSampleComplete, ct);
+        // An interrupted run's samples include the screen's (they continue the same evaluation), so they win.
+        return Evaluate(step.Candidate.Factors, step.Length, step.PrefixEnds, step.Abandon, completedSamples ?? step.CompletedSamples, onSampleComplete, ct);
     }
 
     /// <summary>

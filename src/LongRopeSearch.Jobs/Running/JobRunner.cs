@@ -154,25 +154,28 @@ public sealed class JobRunner
         // (or one written before the order below was fixed) would otherwise end without that table in the file.
         if (state.Validations.Count > 0) Store.SaveValidation(new ValidationFile(_job.Id, state.Validations));
         ValidatePendingStages(state, search, validator, ct);
-        // A generation at a time: every pending step goes to the evaluator, results come back in any order and each
-        // is checkpointed at once; the generation (and maybe its stage) ends with its last result.
+        // A generation at a time (a screened generation in two rounds): every pending step goes to the evaluator,
+        // results come back in any order and each is checkpointed at once; the generation (and maybe its stage) ends
+        // with its last result. History rows are the evaluations each report makes final (a screen result is final
+        // only once the screen has dropped its child), written when the generation ends.
         while (!search.IsFinished && !ct.IsCancellationRequested)
         {
             var steps = search.PendingSteps();
             var left = steps.Count;
             var stagesDone = search.Completed.Count;
+            var generation = search.CurrentSearcher?.Generation;
             evaluator.Evaluate(steps, (step, score) =>
             {
-                search.Report(step.Candidate.Id, score);
+                var finals = search.Report(step.Candidate.Id, score);
                 state.InFlight = null;
-                state.Evaluations++;
+                state.Evaluations += finals.Count;
                 state.EvaluationSeconds += score.Seconds;
-                state.PendingRows.Add(Row(step, score));
+                foreach (var f in finals) state.PendingRows.Add(Row(step, f.Candidate, f.Score));
                 if (!double.IsFinite(score.MeanNll) || !score.PerSampleNll.All(double.IsFinite))
                     _log.LogWarning("{Kind} {Length} candidate #{Id} ({Origin}): non-finite NLL {Nll} (per sample: {Samples}); ranked last, as an abandoned candidate",
                         step.Kind, step.Length, step.Candidate.Id, step.Candidate.Origin, score.MeanNll,
                         string.Join(", ", score.PerSampleNll.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
-                if (--left == 0)
+                if (--left == 0 && (search.Completed.Count > stagesDone || search.CurrentSearcher?.Generation != generation))
                 {
                     // Rows in candidate-id order whatever order the results came in (in process they already are).
                     var rows = state.PendingRows.OrderBy(r => r.CandidateId).ToList();
@@ -255,17 +258,18 @@ public sealed class JobRunner
         Store.SaveStatus(JobStatus.From(state, search.Progress, phase));
     }
 
-    private HistoryRow Row(SearchStep step, CandidateScore score) => new()
+    /// <summary>The history row of <paramref name="candidate"/>'s final score, at <paramref name="step"/>'s stage.</summary>
+    private HistoryRow Row(SearchStep step, Candidate candidate, CandidateScore score) => new()
     {
         JobId = _job.Id,
         Stage = step.Kind.Text(),
         TargetLength = step.Length,
-        Generation = step.Candidate.Generation,
-        CandidateId = step.Candidate.Id,
-        Origin = step.Candidate.Origin,
-        Lambda = step.Candidate.Factors.Lambda.ToArray(),
-        NHat = step.Candidate.Factors.NHat,
-        AttentionFactor = step.Candidate.Factors.AttentionFactor,
+        Generation = candidate.Generation,
+        CandidateId = candidate.Id,
+        Origin = candidate.Origin,
+        Lambda = candidate.Factors.Lambda.ToArray(),
+        NHat = candidate.Factors.NHat,
+        AttentionFactor = candidate.Factors.AttentionFactor,
         PerSampleNll = score.PerSampleNll,
         MeanNll = score.MeanNll,
         Ppl = score.Perplexity,

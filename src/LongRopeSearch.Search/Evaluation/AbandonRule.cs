@@ -68,6 +68,20 @@ public sealed class AbandonRule
         }
     }
 
+    /// <summary>
+    /// Successive halving's screen (<see cref="ScreenSettings"/>): stop after this many complete samples whatever the
+    /// NLLs (null: no limit). The searcher offers this copy of the generation's rule while it screens.
+    /// </summary>
+    public int? SampleLimit { get; private init; }
+
+    /// <summary>This rule, also stopping after <paramref name="samples"/> complete samples (1 ≤ samples &lt; K).</summary>
+    public AbandonRule WithSampleLimit(int samples)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(samples, Samples);
+        return new AbandonRule(ThresholdCandidateId, _threshold, Margin, MinSamples, _ends, _prefix, PrefixMargin) { SampleLimit = samples };
+    }
+
     /// <summary>True when the rule also compares prefixes of a sample (<see cref="ShouldContinueAfterStep"/>).</summary>
     public bool HasPrefixRule => _ends is not null;
 
@@ -154,7 +168,9 @@ public sealed class AbandonRule
     public bool ShouldContinue(int samplesDone, IReadOnlyList<double> perSampleNllSoFar)
     {
         ArgumentNullException.ThrowIfNull(perSampleNllSoFar);
-        if (samplesDone < MinSamples || samplesDone >= Samples) return true;
+        if (samplesDone >= Samples) return true;
+        if (SampleLimit is { } limit && samplesDone >= limit) return false;
+        if (samplesDone < MinSamples) return true;
         if (perSampleNllSoFar.Count < samplesDone)
             throw new ArgumentException($"{samplesDone} samples done but only {perSampleNllSoFar.Count} NLLs given", nameof(perSampleNllSoFar));
         double excess = 0;

@@ -58,7 +58,7 @@ public sealed partial class LongRopeSearcher
     /// </summary>
     private void BreedNextGeneration()
     {
-        while (Generation < Space.Evolution.Generations)
+        while (Generation < Space.Evolution.Generations && !BudgetSpent())
         {
             Generation++;
             var children = BreedChildren();
@@ -71,6 +71,20 @@ public sealed partial class LongRopeSearcher
         StartGeneration([]);
         _rule = null;
         IsFinished = true;
+    }
+
+    /// <summary>
+    /// True when the completed generations' work reaches <see cref="EvolutionSettings.FlopsBudget"/> full evaluations:
+    /// in FLOPs when the scores carry them (a full evaluation's FLOPs: the first full evaluation's, by id), else in
+    /// complete samples.
+    /// </summary>
+    private bool BudgetSpent()
+    {
+        if (Space.Evolution.FlopsBudget is not { } budget) return false;
+        var first = _evaluated.FirstOrDefault(e => !e.Score.Abandoned);
+        return first is { Score.Flops: > 0 } f
+            ? _counters.Flops >= budget * f.Score.Flops
+            : _counters.SamplesEvaluated >= budget * Space.Evolution.Samples;
     }
 
     private List<Candidate> BreedChildren()

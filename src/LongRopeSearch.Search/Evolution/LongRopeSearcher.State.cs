@@ -24,8 +24,12 @@ public sealed partial class LongRopeSearcher
         NextCandidateId = NextCandidateId,
         Finished = IsFinished,
         Pending = _pending.Select(StateCodec.ToState).ToList(),
-        Reported = _pending.Select((c, i) => (c, i)).Where(p => _reported[p.i] is not null)
+        // A child dropped by the screen has its screen score (the same object) as its result: derived, not stored.
+        Reported = _pending.Select((c, i) => (c, i)).Where(p => _reported[p.i] is not null && !ReferenceEquals(_reported[p.i], ScreenOf(p.i)))
             .Select(p => new ReportedState { CandidateId = p.c.Id, Score = StateCodec.CopyScore(_reported[p.i]!) }).ToList(),
+        Screened = _screened.Length == 0 ? null
+            : _pending.Select((c, i) => (c, i)).Where(p => _screened[p.i] is not null)
+                .Select(p => new ReportedState { CandidateId = p.c.Id, Score = StateCodec.CopyScore(_screened[p.i]!) }).ToList(),
         Evaluated = _evaluated.Select(StateCodec.ToState).ToList(),
         Counters = _counters,
     };
@@ -77,11 +81,25 @@ public sealed partial class LongRopeSearcher
         s.StartGeneration(pending);
         if (state.Finished) s._rule = null;
 
+        if (state.Screened is { Count: > 0 } screened && !s.Screening)
+            throw new InputException(CheckpointSource, "screened", "screen results only in a generation that screens (early_abandon.screen, a generation with a rule)");
+        foreach (var r in state.Screened ?? [])
+        {
+            var field = $"screened[{r?.CandidateId}]";
+            if (r?.Score?.PerSampleNll is null) throw new InputException(CheckpointSource, field, "a score with per-sample NLLs");
+            if (!s.IsPending(r.CandidateId)) throw new InputException(CheckpointSource, field, "a pending candidate screened once");
+            s.CheckRestoredScore(r.CandidateId, r.Score);
+            if (!r.Score.Abandoned || !s._screenRule!.Stops(r.Score))
+                throw new InputException(CheckpointSource, field, "a screen score that stops where the screen's rule stops");
+            s._screened[s._pendingIndex[r.CandidateId]] = StateCodec.CopyScore(r.Score);
+            if (++s._screenedCount == pending.Count) s.EndScreen();
+        }
+
         foreach (var r in state.Reported ?? [])
         {
             var field = $"reported[{r?.CandidateId}]";
             if (r?.Score?.PerSampleNll is null) throw new InputException(CheckpointSource, field, "a score with per-sample NLLs");
-            if (!s.IsPending(r.CandidateId)) throw new InputException(CheckpointSource, field, "a pending candidate reported once");
+            if (s.Screening || !s.IsPending(r.CandidateId)) throw new InputException(CheckpointSource, field, "a pending candidate reported once, after its generation's screen");
             s.CheckRestoredScore(r.CandidateId, r.Score);
             if (r.Score.Abandoned && (s._rule is null || !s._rule.Stops(r.Score)))
                 throw new InputException(CheckpointSource, field, "an abandoned score only where the generation's abandon rule stops");

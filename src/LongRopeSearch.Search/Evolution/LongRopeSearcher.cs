@@ -50,6 +50,9 @@ public sealed partial class LongRopeSearcher
     private Dictionary<long, int> _pendingIndex = [];                    // candidate id → index in _pending
     private int _reportedCount;
     private AbandonRule? _rule;                                          // frozen for the generation
+    private AbandonRule? _screenRule;                                    // _rule with the screen's sample limit; null: no screen
+    private CandidateScore?[] _screened = [];                            // [pending] screen result, null until reported; [] without a screen
+    private int _screenedCount;
     private SearchCounters _counters = new();                            // completed generations and breeding
 
     /// <summary>A fresh search of <paramref name="space"/> from <paramref name="seeds"/> (at least one).</summary>
@@ -103,7 +106,7 @@ public sealed partial class LongRopeSearcher
         {
             var c = _counters;
             for (int i = 0; i < _reported.Length; i++)
-                if (_reported[i] is { } score) c = Count(c, score);
+                if ((_reported[i] ?? ScreenOf(i)) is { } score) c = Count(c, score);
             return c;
         }
     }
@@ -142,8 +145,8 @@ public sealed partial class LongRopeSearcher
         }
     }
 
-    /// <summary>Candidates of the current generation not yet reported.</summary>
-    public int PendingCount => _pending.Count - _reportedCount;
+    /// <summary>Steps of the current generation not yet reported (during a screen: candidates not yet screened).</summary>
+    public int PendingCount => Screening ? _pending.Count - _screenedCount : _pending.Count - _reportedCount;
 
     /// <summary>
     /// Evaluations this stage will make if no child is given up: done + pending + the later generations' children.
@@ -174,7 +177,7 @@ public sealed partial class LongRopeSearcher
     {
         if (IsFinished) return null;
         for (int i = 0; i < _pending.Count; i++)
-            if (_reported[i] is null) return Step(_pending[i]);
+            if (IsOpen(i)) return Step(i);
         throw new InvalidOperationException("no pending candidate in an unfinished stage");  // the last report breeds
     }
 
@@ -186,12 +189,12 @@ public sealed partial class LongRopeSearcher
     {
         var steps = new List<SearchStep>(PendingCount);
         for (int i = 0; i < _pending.Count; i++)
-            if (_reported[i] is null) steps.Add(Step(_pending[i]));
+            if (IsOpen(i)) steps.Add(Step(i));
         return steps;
     }
 
     /// <summary>True when <paramref name="candidateId"/> belongs to the current generation and is not reported yet.</summary>
-    public bool IsPending(long candidateId) => _pendingIndex.TryGetValue(candidateId, out var i) && _reported[i] is null;
+    public bool IsPending(long candidateId) => _pendingIndex.TryGetValue(candidateId, out var i) && IsOpen(i);
 
     /// <summary>
     /// Records the score of any pending candidate of the current generation, in any order. A full score must hold
@@ -199,18 +202,28 @@ public sealed partial class LongRopeSearcher
     /// only when the generation has a rule and it says stop at that point. When this completes the generation, its
     /// results are recorded in candidate-id order and the next generation is bred at once (or the stage finishes).
     /// </summary>
-    public void Report(long candidateId, CandidateScore score)
+    /// <returns>
+    /// The evaluations this report made final, in candidate-id order: this one's, or none while a screen is still
+    /// running, or at the end of a screen every child it dropped (what a host writes to its history).
+    /// </returns>
+    public IReadOnlyList<EvaluatedCandidate> Report(long candidateId, CandidateScore score)
     {
         ArgumentNullException.ThrowIfNull(score);
         if (IsFinished) throw new InvalidOperationException("the search is finished; nothing is waiting for a score");
         if (!_pendingIndex.TryGetValue(candidateId, out var i))
             throw new InvalidOperationException($"score reported for candidate {candidateId}, which is not a candidate of generation {Generation} (ids {_pending[0].Id}–{_pending[^1].Id})");
+        if (Screening) return ReportScreen(i, score);
         if (_reported[i] is not null)
             throw new InvalidOperationException($"candidate {candidateId} was already reported");
         CheckScore(score, _rule);
-        _reported[i] = score;
+        // A continuation's score covers the whole evaluation (its samples, tokens and FLOPs include the screen's);
+        // only its wall time is its own.
+        var final = ScreenOf(i) is { } screen ? score with { Seconds = screen.Seconds + score.Seconds } : score;
+        _reported[i] = final;
         _reportedCount++;
+        var done = new EvaluatedCandidate(_pending[i], final);
         if (_reportedCount == _pending.Count) CompleteGeneration();
+        return [done];
     }
 
     /// <summary>Runs to the end of the stage (checking <paramref name="ct"/> between evaluations) and returns the best.</summary>
@@ -222,13 +235,21 @@ public sealed partial class LongRopeSearcher
             ct.ThrowIfCancellationRequested();
             if (Next() is not { } step) break;
             var score = evaluator.Evaluate(step, ct);
-            Report(step.Candidate.Id, score);
-            onEvaluated?.Invoke(new EvaluatedCandidate(step.Candidate, score));
+            foreach (var done in Report(step.Candidate.Id, score)) onEvaluated?.Invoke(done);
         }
         return Best ?? throw new InvalidOperationException("the search finished without a full evaluation");
     }
 
-    private SearchStep Step(Candidate c) => new(StageIndex, Space.Kind, Space.Length, c, _rule) { PrefixEnds = PrefixEnds() };
+    /// <summary>
+    /// The step of pending candidate <paramref name="i"/>: during a screen, with the screen's rule; after it, with the
+    /// generation's rule and the samples its screen completed.
+    /// </summary>
+    private SearchStep Step(int i) => Screening
+        ? new(StageIndex, Space.Kind, Space.Length, _pending[i], _screenRule) { PrefixEnds = PrefixEnds() }
+        : new(StageIndex, Space.Kind, Space.Length, _pending[i], _rule)
+        {
+            PrefixEnds = PrefixEnds(), CompletedSamples = ScreenedSamples(ScreenOf(i)), Continuation = ScreenOf(i) is not null,
+        };
 
     /// <summary>The stage's prefix step ends, or null when prefix-first abandon is off (or abandoning is).</summary>
     private int[]? PrefixEnds()
@@ -257,6 +278,7 @@ public sealed partial class LongRopeSearcher
         _pendingIndex = children.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i);
         _reportedCount = 0;
         _rule = FrozenAbandonRule();
+        StartScreen();
     }
 
     /// <summary>

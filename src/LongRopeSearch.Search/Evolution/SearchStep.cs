@@ -16,4 +16,17 @@ public sealed record SearchStep(int StageIndex, FactorKind Kind, int Length, Can
     /// threshold is compared by them. Null: whole-sequence passes.
     /// </summary>
     public int[]? PrefixEnds { get; init; }
+
+    /// <summary>
+    /// Successive halving's continuation: the step sums (at the evaluator's ends) of the samples this candidate's screen
+    /// completed, [samples screened][steps]. An evaluator that can resume continues after them (same bits as one
+    /// uninterrupted evaluation); any other evaluator may score every sample again. Null: start at sample 0.
+    /// </summary>
+    public IReadOnlyList<double[]>? CompletedSamples { get; init; }
+
+    /// <summary>
+    /// True for successive halving's second round: this candidate was screened in the same generation and is now
+    /// evaluated on its remaining samples. A host that stores one result per candidate and round tells them apart by it.
+    /// </summary>
+    public bool Continuation { get; init; }
 }

@@ -106,12 +106,13 @@ public sealed class ProgressiveSearch
     /// stage and start the next. If starting the next stage fails (the seed provider threw), this object refuses
     /// further use: restore from the last snapshot.
     /// </summary>
-    public void Report(long candidateId, CandidateScore score)
+    /// <returns>The evaluations this report made final (see <see cref="LongRopeSearcher.Report"/>).</returns>
+    public IReadOnlyList<EvaluatedCandidate> Report(long candidateId, CandidateScore score)
     {
         ThrowIfFaulted();
         var s = _current ?? throw new InvalidOperationException("the search is finished; nothing is waiting for a score");
-        s.Report(candidateId, score);
-        if (!s.IsFinished) return;
+        var finals = s.Report(candidateId, score);
+        if (!s.IsFinished) return finals;
         var stage = _stages[s.StageIndex];
         var best = s.Best ?? throw new InvalidOperationException($"{stage.Name} finished without a full evaluation");
         _completed.Add(new StageResult(stage, best, s.RankedFull.Take(stage.Space.Evolution.Parents).ToList(), s.Counters) { BestDeployable = s.BestDeployable });
@@ -130,6 +131,7 @@ public sealed class ProgressiveSearch
             _finalNextId = s.NextCandidateId;
             _current = null;
         }
+        return finals;
     }
 
     private void ThrowIfFaulted()
@@ -151,8 +153,8 @@ public sealed class ProgressiveSearch
             ct.ThrowIfCancellationRequested();
             if (Next() is not { } step) break;
             var score = evaluator.Evaluate(step, ct);
-            Report(step.Candidate.Id, score);
-            onEvaluated?.Invoke(new EvaluationRecord(_stages[step.StageIndex], step.Candidate, score, step.Abandon));
+            foreach (var done in Report(step.Candidate.Id, score))
+                onEvaluated?.Invoke(new EvaluationRecord(_stages[step.StageIndex], done.Candidate, done.Score, step.Abandon));
             progress?.Report(Progress);
         }
         return Result();

@@ -19,10 +19,18 @@ public static class StageBudget
         return generation == 0 ? evolution.Population : evolution.Mutations + evolution.Crossovers;
     }
 
-    /// <summary>Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers).</summary>
-    public static long PlannedEvaluations(EvolutionSettings evolution)
+    /// <summary>
+    /// Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers); with
+    /// <paramref name="withinBudget"/>, as many generations as a <see cref="EvolutionSettings.FlopsBudget"/> allows when
+    /// every evaluation is full (the stage ends at the first generation boundary whose work reaches it).
+    /// </summary>
+    public static long PlannedEvaluations(EvolutionSettings evolution, bool withinBudget = false)
     {
         ArgumentNullException.ThrowIfNull(evolution);
-        return evolution.Population + (long)evolution.Generations * (evolution.Mutations + evolution.Crossovers);
+        long children = evolution.Mutations + evolution.Crossovers;
+        long generations = evolution.Generations;
+        if (withinBudget && evolution.FlopsBudget is { } budget && children > 0)
+            generations = Math.Min(generations, Math.Max(0, (long)Math.Ceiling((budget - evolution.Population) / children)));
+        return evolution.Population + generations * children;
     }
 }

@@ -224,6 +224,18 @@ public sealed record EvolutionSettings
     /// <summary>Samples per evaluation (K): the evaluator must score exactly this many.</summary>
     public int Samples { get; init; } = 5;
 
+    /// <summary>
+    /// A stage's compute budget in full evaluations (null: none, the stage runs its <see cref="Generations"/>): the
+    /// stage ends at the first generation boundary where the work done (generation 0 included) reaches this many full
+    /// evaluations' worth: FLOPs when the evaluator reports them (a full evaluation's FLOPs are those of the stage's
+    /// first full evaluation), else complete samples (K per full evaluation). With early abandon, the work it saves
+    /// buys more generations, up to <see cref="Generations"/>. Work done is a function of the completed generations'
+    /// scores only, so where a stage ends does not depend on evaluation order. Null in checkpoints written before it
+    /// existed, which therefore load unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? FlopsBudget { get; init; }
+
     public EarlyAbandonSettings EarlyAbandon { get; init; } = new();
 }
 
@@ -247,7 +259,24 @@ public sealed record EarlyAbandonSettings(bool Enabled = true, double Margin = A
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? ThresholdRank { get; init; }
+
+    /// <summary>
+    /// Successive halving over samples (null: off). In each generation that has an abandon rule, every child is first
+    /// scored on the first <see cref="ScreenSettings.Samples"/> samples only (under the generation's rule); when the
+    /// whole generation is screened, only the <see cref="ScreenSettings.Keep"/> best by their NLL over those samples
+    /// are evaluated on the remaining samples, continuing after the screened ones; the others keep their screen score,
+    /// as abandoned. The cut is a ranking of the whole generation, so it does not depend on the order in which
+    /// evaluations finish. Null in checkpoints written before it existed, which therefore load unchanged.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ScreenSettings? Screen { get; init; }
 }
+
+/// <summary>
+/// The screen of successive halving (<see cref="EarlyAbandonSettings.Screen"/>): score every child of a generation on
+/// its first <paramref name="Samples"/> samples, then finish only the <paramref name="Keep"/> best of them.
+/// </summary>
+public sealed record ScreenSettings(int Samples, int Keep);
 
 /// <summary>
 /// Prefix-first abandon: each sample is evaluated in prefix steps ending at these fractions of its L − 1 positions

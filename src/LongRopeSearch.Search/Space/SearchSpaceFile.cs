@@ -83,6 +83,7 @@ public static class SearchSpaceFile
             {
                 Prefix = ReadPrefix(a.Object("prefix")) ?? abandon.Prefix,
                 ThresholdRank = a.Int("threshold_rank") ?? abandon.ThresholdRank,
+                Screen = ReadScreen(a.Object("screen")) ?? abandon.Screen,
             };
             a.RejectUnknown(KnownSettings);
         }
@@ -97,8 +98,19 @@ public static class SearchSpaceFile
             MaxMutationTries = r.Int("max_mutation_tries") ?? d.MaxMutationTries,
             MaxCrossoverTries = r.Int("max_crossover_tries") ?? d.MaxCrossoverTries,
             Samples = r.Int("samples") ?? d.Samples,
+            FlopsBudget = r.Double("flops_budget") ?? d.FlopsBudget,
             EarlyAbandon = abandon,
         };
+    }
+
+    private static ScreenSettings? ReadScreen(JsonInputObject? r)
+    {
+        if (r is null) return null;
+        var screen = new ScreenSettings(
+            r.Int("samples") ?? throw new InputException(r.Source, r.Field("samples"), "the samples every child is screened on, e.g. 1"),
+            r.Int("keep") ?? throw new InputException(r.Source, r.Field("keep"), "how many children of a generation are evaluated past the screen, e.g. 6"));
+        r.RejectUnknown(KnownSettings);
+        return screen;
     }
 
     private static PrefixAbandonSettings? ReadPrefix(JsonInputObject? r)

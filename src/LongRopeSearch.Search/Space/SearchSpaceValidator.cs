@@ -141,12 +141,20 @@ internal static class SearchSpaceValidator
         if (e.MaxMutationTries < 1) throw new InputException(src, "max_mutation_tries", "an integer ≥ 1", Show(e.MaxMutationTries));
         if (e.MaxCrossoverTries < 1) throw new InputException(src, "max_crossover_tries", "an integer ≥ 1", Show(e.MaxCrossoverTries));
         if (e.Samples < 1) throw new InputException(src, "samples", "an integer ≥ 1", Show(e.Samples));
+        if (e.FlopsBudget is { } budget && !(double.IsFinite(budget) && budget > 0))
+            throw new InputException(src, "flops_budget", "a positive number of full evaluations (e.g. 448: a third of 64 + 40 × 32)", Show(budget));
         var a = e.EarlyAbandon;
         if (!(double.IsFinite(a.Margin) && a.Margin >= 0))
             throw new InputException(src, "early_abandon.margin", "a finite number of nats ≥ 0", Show(a.Margin));
         if (a.MinSamples < 1) throw new InputException(src, "early_abandon.min_samples", "an integer ≥ 1", Show(a.MinSamples));
         if (a.ThresholdRank is { } rank && (rank < 1 || rank > e.Parents))
             throw new InputException(src, "early_abandon.threshold_rank", $"an integer in [1, parents = {Show(e.Parents)}]", Show(rank));
+        if (a.Screen is { } sc)
+        {
+            if (sc.Samples < 1 || sc.Samples >= e.Samples)
+                throw new InputException(src, "early_abandon.screen.samples", $"an integer in [1, samples − 1 = {Show(e.Samples - 1)}] (the rest are given only to the children kept)", Show(sc.Samples));
+            if (sc.Keep < 1) throw new InputException(src, "early_abandon.screen.keep", "an integer ≥ 1", Show(sc.Keep));
+        }
         if (a.Prefix is { } p)
         {
             if (!(double.IsFinite(p.Margin) && p.Margin >= 0))

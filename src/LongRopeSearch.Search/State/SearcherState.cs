@@ -38,6 +38,14 @@ public sealed class SearcherState
     /// <summary>Results of the current generation received so far, in candidate-id order (whatever the arrival order).</summary>
     public List<ReportedState> Reported { get; set; } = [];
 
+    /// <summary>
+    /// Screen results of the current generation (successive halving, <see cref="EarlyAbandonSettings.Screen"/>), in
+    /// candidate-id order; absent when it does not screen. <see cref="Reported"/> then holds only the results of the
+    /// children kept past the screen: the dropped children's results are their screen scores, derived again on restore.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<ReportedState>? Screened { get; set; }
+
     /// <summary>Every evaluation of the completed generations of this stage, generation by generation in id order.</summary>
     public List<EvaluatedState> Evaluated { get; set; } = [];
 
