@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json.Nodes;
 using LongRopeSearch.Core;
 using LongRopeSearch.TestSupport;
@@ -28,27 +26,7 @@ public sealed class AdversarialCaseTests
         return errors[0];
     }
 
-    private static string CopyGqa(TempDir tmp, string name = "model")
-    {
-        var dir = tmp.File(name);
-        Directory.CreateDirectory(dir);
-        foreach (var f in Directory.GetFiles(TestJob.Model)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
-        return dir;
-    }
-
-    /// <summary>Overwrites elements [first, first + count) of a float32 tensor of the model folder's model.safetensors.</summary>
-    private static string SetWeights(string modelDir, string tensor, int first, int count, float value)
-    {
-        var path = Path.Combine(modelDir, "model.safetensors");
-        var bytes = File.ReadAllBytes(path);
-        int n = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, n))!;
-        Assert.Equal("F32", (string)header[tensor]!["dtype"]!);
-        int start = 8 + n + (int)header[tensor]!["data_offsets"]![0]!;
-        for (int i = first; i < first + count; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(start + 4 * i), value);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private static string CopyGqa(TempDir tmp, string name = "model") => ModelFiles.Copy(TestJob.Model, tmp.File(name));
 
     private static string Space(TempDir tmp)
     {
@@ -64,7 +42,7 @@ public sealed class AdversarialCaseTests
     {
         using var tmp = new TempDir();
         var model = CopyGqa(tmp);
-        var file = SetWeights(model, Tensor, 10, 1, float.NaN);
+        var file = ModelFiles.SetWeights(model, Tensor, 10, 1, float.NaN);
 
         var (exit, _, stderr) = CliRunner.Run("eval", "--model", model, "--length", "64", "--samples", "1");
 
@@ -77,7 +55,7 @@ public sealed class AdversarialCaseTests
     {
         using var tmp = new TempDir();
         var model = CopyGqa(tmp);
-        var file = SetWeights(model, Tensor, 3, 1, float.PositiveInfinity);
+        var file = ModelFiles.SetWeights(model, Tensor, 3, 1, float.PositiveInfinity);
         var json = tmp.File("out.json");
 
         var (exit, _, stderr) = CliRunner.Run("eval", "--model", model, "--length", "64", "--samples", "1", "--json", json);
@@ -92,7 +70,7 @@ public sealed class AdversarialCaseTests
     {
         using var tmp = new TempDir();
         var model = CopyGqa(tmp);
-        SetWeights(model, Tensor, 0, 4 * 96, 3e38f); // four rows of down_proj near float.MaxValue: the MLP of layer 1 overflows
+        ModelFiles.SetWeights(model, Tensor, 0, 4 * 96, 3e38f); // four rows of down_proj near float.MaxValue: the MLP of layer 1 overflows
 
         var (exit, _, stderr) = CliRunner.Run("eval", "--model", model, "--length", "64", "--samples", "1");
 
@@ -122,7 +100,7 @@ public sealed class AdversarialCaseTests
     {
         using var tmp = new TempDir();
         var model = CopyGqa(tmp);
-        var file = SetWeights(model, Tensor, 10, 1, float.NaN);
+        var file = ModelFiles.SetWeights(model, Tensor, 10, 1, float.NaN);
         var output = tmp.File("job");
 
         var (exit, _, stderr) = CliRunner.Run("search", "--model", model, "--space", Space(tmp), "--out", output, "--threads", "2");
@@ -139,7 +117,7 @@ public sealed class AdversarialCaseTests
     {
         using var tmp = new TempDir();
         var model = CopyGqa(tmp);
-        SetWeights(model, Tensor, 0, 4 * 96, 3e38f);
+        ModelFiles.SetWeights(model, Tensor, 0, 4 * 96, 3e38f);
 
         var (exit, _, stderr) = CliRunner.Run("search", "--model", model, "--space", Space(tmp), "--out", tmp.File("job"), "--threads", "2");
 

@@ -93,7 +93,7 @@ public static class LatencyBench
         var started = new ConcurrentDictionary<long, long>();
         var finished = new ConcurrentDictionary<long, long>();
         var identity = WorkerIdentity.ForThisProcess("bench", ["bench-model"]);
-        CandidateScore Evaluate(EvaluationRequest r, CancellationToken ct)
+        CandidateScore Evaluate(EvaluationRequest r, InFlightSamples inFlight, CancellationToken ct)
         {
             started[r.CandidateId] = Stopwatch.GetTimestamp();
             var nll = StandInEvaluator.ExpectedNll(r);

@@ -19,7 +19,8 @@ public sealed class StandInEvaluator(int evalMs, string markerDir)
         return nll;
     }
 
-    public CandidateScore Evaluate(EvaluationRequest request, CancellationToken ct)
+    /// <summary>The stand-in has no samples to keep: <paramref name="inFlight"/> is not used.</summary>
+    public CandidateScore Evaluate(EvaluationRequest request, InFlightSamples inFlight, CancellationToken ct)
     {
         var tag = $"{request.CandidateId}-{Environment.ProcessId}-{DateTime.UtcNow.Ticks}";
         File.WriteAllText(Path.Combine(markerDir, $"start-{tag}"), "");

@@ -76,25 +76,72 @@ public sealed class ClusterCliInputTests(PostgresServer server)
         var cs = await server.CreateDatabaseAsync();
         using var tmp = new TempDir();
         // The worker's own copy of the model: announced intact, then its weights are corrupted (a bad disk, a bad copy).
-        var copy = Path.Combine(tmp.PathName, "gqa-copy");
-        Directory.CreateDirectory(copy);
-        foreach (var f in Directory.GetFiles(Model)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
-        var space = Path.Combine(tmp.PathName, "space.json");
-        File.WriteAllText(space, """{ "targets": ["2x"], "population": 4, "generations": 1, "parents": 2, "mutations": 2, "crossovers": 0, "samples": 1, "seed": 3 }""");
-        using var worker = LongropeProcess.Start("worker", "--cluster", cs, "--model", copy, "--threads", "1", "--invisibility-timeout", "3");
         await using var db = await ClusterDatabase.ConnectAsync(cs);
-        await ClusterEndToEndTests.WaitUntil(async () => (await new Workers.WorkerRegistry(db).ListAsync(TimeSpan.FromMinutes(1), default)).Any(w => w.Alive),
-            Timeout, "the worker", () => worker.Stderr);
-        foreach (var f in Directory.GetFiles(copy, "*.safetensors")) File.WriteAllBytes(f, [1, 2, 3]);
+        await using var worker = await FailingWorker.StartAsync(db, cs, tmp, copy => { foreach (var f in Directory.GetFiles(copy, "*.safetensors")) File.WriteAllBytes(f, [1, 2, 3]); });
 
-        var (code, stdout, stderr) = LongropeProcess.Run(TimeSpan.FromMinutes(3), "search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData,
-            "--validation", RepoPaths.ValidationData, "--space", space, "--short", "0", "--out", Path.Combine(tmp.PathName, "bad-job"));
-        Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}\n--- worker\n{worker.Stderr}");
-        var row = (await new ClusterJobs(db).GetAsync("bad-job", default))!;
-        Assert.Equal("failed", row.Status);
-        Assert.Contains("failed after 3 attempt(s)", row.Error);
+        var row = await worker.SearchExpectingFailureAsync(db, cs, "bad-job");
         Assert.Contains("safetensors", row.Error);
-        Assert.Contains($"job bad-job failed: {row.Error}", stderr);
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_weights_hold_a_NaN_is_marked_failed_naming_the_file_and_tensor()
+    {
+        // As in process (EngineCandidateEvaluator): the NaN makes every score non-finite, the first one makes the worker
+        // read its weights, and the attempt fails naming the file and tensor; never a non-finite result recorded.
+        const string tensor = "model.layers.1.mlp.down_proj.weight";
+        var cs = await server.CreateDatabaseAsync();
+        using var tmp = new TempDir();
+        await using var db = await ClusterDatabase.ConnectAsync(cs);
+        string? file = null;
+        await using var worker = await FailingWorker.StartAsync(db, cs, tmp, copy => file = ModelFiles.SetWeights(copy, tensor, 10, 1, float.NaN));
+
+        var row = await worker.SearchExpectingFailureAsync(db, cs, "nan-job");
+        Assert.Contains($"InputException: {file}: {tensor}: expected finite weights, found NaN at element 10", row.Error);
+        // Every candidate in flight failed the same way (generation 0's items run one after another on the worker).
+        var failures = await new Evaluations.EvaluationStore(db).ReadFailuresAsync("nan-job", default);
+        Assert.NotEmpty(failures);
+        Assert.All(failures, f => Assert.Contains($"{file}: {tensor}", f.Error));
+        Assert.Equal(0L, await ClusterDatabaseTests.Sql(cs, "SELECT count(*) FROM longrope.evaluations"));
+    }
+
+    /// <summary>
+    /// One `longrope worker` on its own copy of the model, announced intact (so the job is routed to it) and then
+    /// broken by <c>breakModel</c> before any job arrives (a bad disk, a bad copy).
+    /// </summary>
+    private sealed class FailingWorker(LongropeProcess process, TempDir tmp) : IAsyncDisposable
+    {
+        public string Log => process.Stderr;
+
+        public static async Task<FailingWorker> StartAsync(ClusterDatabase db, string cs, TempDir tmp, Action<string> breakModel)
+        {
+            var copy = ModelFiles.Copy(Model, Path.Combine(tmp.PathName, "gqa-copy"));
+            var worker = new FailingWorker(LongropeProcess.Start("worker", "--cluster", cs, "--model", copy, "--threads", "1", "--invisibility-timeout", "3"), tmp);
+            await ClusterEndToEndTests.WaitUntil(async () => (await new Workers.WorkerRegistry(db).ListAsync(TimeSpan.FromMinutes(1), default)).Any(w => w.Alive),
+                Timeout, "the worker", () => worker.Log);
+            breakModel(copy);
+            return worker;
+        }
+
+        /// <summary>Submits a small job (from the intact model) and checks it ends failed after 3 attempts, said by `search` (exit 1).</summary>
+        public async Task<ClusterJobRow> SearchExpectingFailureAsync(ClusterDatabase db, string cs, string jobId)
+        {
+            var space = Path.Combine(tmp.PathName, "space.json");
+            File.WriteAllText(space, """{ "targets": ["2x"], "population": 4, "generations": 1, "parents": 2, "mutations": 2, "crossovers": 0, "samples": 1, "seed": 3 }""");
+            var (code, stdout, stderr) = LongropeProcess.Run(TimeSpan.FromMinutes(3), "search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData,
+                "--validation", RepoPaths.ValidationData, "--space", space, "--short", "0", "--out", Path.Combine(tmp.PathName, jobId));
+            Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}\n--- worker\n{Log}");
+            var row = (await new ClusterJobs(db).GetAsync(jobId, default))!;
+            Assert.Equal("failed", row.Status);
+            Assert.Contains("failed after 3 attempt(s)", row.Error);
+            Assert.Contains($"job {jobId} failed: {row.Error}", stderr);
+            return row;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            process.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static async Task<int> Sql(string cs, string sql)

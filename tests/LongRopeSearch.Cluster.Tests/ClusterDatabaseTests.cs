@@ -22,13 +22,13 @@ public sealed class ClusterDatabaseTests(PostgresServer server)
         await using (var r = await version.ExecuteReaderAsync())
         {
             Assert.True(await r.ReadAsync());
-            Assert.Equal(2, r.GetInt32(0));
+            Assert.Equal(3, r.GetInt32(0));
             Assert.Equal(1L, r.GetInt64(1));
         }
-        Assert.Equal(2, ClusterSchema.Version);
+        Assert.Equal(3, ClusterSchema.Version);
         await using var tables = new NpgsqlCommand(
             "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'longrope'", c);
-        Assert.Equal("evaluation_failures,evaluations,jobs,schema_version,workers", await tables.ExecuteScalarAsync());
+        Assert.Equal("evaluation_failures,evaluations,evaluations_in_flight,jobs,schema_version,workers", await tables.ExecuteScalarAsync());
     }
 
     [Fact]

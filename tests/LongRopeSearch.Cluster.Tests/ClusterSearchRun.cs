@@ -19,9 +19,11 @@ internal sealed class ClusterSearchRun : IDisposable
     private readonly TempDir _tmp = new();
     private readonly List<LongropeProcess> _workers = [];
 
-    public ClusterSearchRun(string jobId, string spaceJson)
+    /// <param name="validationSamples">Validation samples per length (null: the default, twice the search samples).</param>
+    public ClusterSearchRun(string jobId, string spaceJson, int? validationSamples = null)
     {
         JobId = jobId;
+        ValidationSamples = validationSamples;
         SpacePath = Path.Combine(_tmp.PathName, "space.json");
         File.WriteAllText(SpacePath, spaceJson);
     }
@@ -29,6 +31,7 @@ internal sealed class ClusterSearchRun : IDisposable
     public static string Model => RepoPaths.Combine("tests", "fixtures", "models", "gqa");
 
     public string JobId { get; }
+    public int? ValidationSamples { get; }
     public string SpacePath { get; }
     public string TempPath => _tmp.PathName;
 
@@ -44,7 +47,7 @@ internal sealed class ClusterSearchRun : IDisposable
     private JobSpec Spec(string dir) => new()
     {
         Id = JobId, Model = Model, Data = RepoPaths.SearchData, Validation = RepoPaths.ValidationData, Space = SpacePath,
-        Targets = [], Output = Path.Combine(_tmp.PathName, dir, JobId), Threads = 1,
+        Targets = [], Output = Path.Combine(_tmp.PathName, dir, JobId), Threads = 1, ValidationSamples = ValidationSamples,
     };
 
     /// <summary>Runs the reference to the end in this process.</summary>
@@ -62,8 +65,10 @@ internal sealed class ClusterSearchRun : IDisposable
 
     /// <summary>Starts `longrope search --cluster` on the shared spec (it submits the job and follows it).</summary>
     public LongropeProcess StartSearch(string cs) =>
-        Search = LongropeProcess.Start("search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData, "--validation", RepoPaths.ValidationData,
-            "--space", SpacePath, "--out", Shared.Output, "--threads", "1");
+        Search = LongropeProcess.Start([
+            "search", "--cluster", cs, "--model", Model, "--data", RepoPaths.SearchData, "--validation", RepoPaths.ValidationData,
+            "--space", SpacePath, "--out", Shared.Output, "--threads", "1",
+            .. ValidationSamples is { } v ? ["--validation-samples", v.ToString(System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>()]);
 
     /// <summary>Waits for the search to end with exit 0.</summary>
     public void WaitForSearch(TimeSpan timeout)

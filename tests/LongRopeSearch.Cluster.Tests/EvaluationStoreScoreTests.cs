@@ -64,12 +64,14 @@ public sealed class EvaluationStoreScoreTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task A_version_1_database_is_migrated_and_its_evaluations_read_without_prefix_sums()
+    public async Task A_version_1_database_is_migrated_to_the_current_version_and_its_evaluations_read_without_prefix_sums()
     {
-        // Version 1 as an older longrope left it: the evaluations table without the score columns of migration 0002.
+        // Version 1 as an older longrope left it: the evaluations table without the score columns of migration 0002,
+        // and no in-flight table (migration 0003).
         var cs = await server.CreateDatabaseAsync();
         await (await ClusterDatabase.ConnectAsync(cs)).DisposeAsync();
         await ClusterDatabaseTests.Sql(cs, """
+            DROP TABLE longrope.evaluations_in_flight;
             ALTER TABLE longrope.evaluations DROP COLUMN prefix_ends, DROP COLUMN prefix_steps, DROP COLUMN prefix_nll_sums, DROP COLUMN tokens, DROP COLUMN flops;
             UPDATE longrope.schema_version SET version = 1;
             INSERT INTO longrope.jobs (id, spec, status) VALUES ('job', '{}', 'running');
@@ -78,7 +80,7 @@ public sealed class EvaluationStoreScoreTests(PostgresServer server)
             """);
 
         await using var db = await ClusterDatabase.ConnectAsync(cs);
-        Assert.Equal(2, await ClusterDatabaseTests.Sql(cs, "SELECT version FROM longrope.schema_version"));
+        Assert.Equal(3, await ClusterDatabaseTests.Sql(cs, "SELECT version FROM longrope.schema_version"));
         var store = new EvaluationStore(db);
         var old = Assert.Single(await store.ReadAsync("job", "long-64", null, default)).Score;
         Assert.Equal([1.25, 2.5], old.PerSampleNll);
@@ -93,5 +95,11 @@ public sealed class EvaluationStoreScoreTests(PostgresServer server)
         var now = (await store.ReadAsync("job", request.Stage, [8], default)).Single().Score;
         Assert.Null(now.PrefixNllSums);
         Assert.Equal((128L, 1e6), (now.Tokens, now.Flops));
+
+        // The in-flight table of version 3 is there.
+        var next = TestCoordinator.Request("job", 9, new NumericsSignature("2/avx2", "fp"));
+        Assert.True(await store.SaveInFlightAsync(next, [[0.25]], "w1", default));
+        var kept = await store.ReadInFlightAsync(next, default);
+        Assert.Equal(new[] { 0.25 }, Assert.Single(kept!));
     }
 }

@@ -20,10 +20,10 @@ public sealed class WorkerHostTests(PostgresServer server)
         var me = InProcessWorker.Identity("w", "n1", "model-x");
         var calls = new ConcurrentDictionary<long, int>();
         var evaluator = new StandInEvaluator(0, Directory.CreateTempSubdirectory("lrs-markers").FullName);
-        using var host = await InProcessWorker.StartAsync(db, me, options, (r, ct) =>
+        using var host = await InProcessWorker.StartAsync(db, me, options, (r, f, ct) =>
         {
             calls.AddOrUpdate(r.CandidateId, 1, (_, n) => n + 1);
-            return evaluator.Evaluate(r, ct);
+            return evaluator.Evaluate(r, f, ct);
         });
         var coordinator = new TestCoordinator(db, options);
         await coordinator.Jobs.CreateAsync("j1", "{}", default);
@@ -57,10 +57,10 @@ public sealed class WorkerHostTests(PostgresServer server)
         var me = InProcessWorker.Identity("w", "n1", "model-x");
         var attempts = 0;
         var evaluator = new StandInEvaluator(0, Directory.CreateTempSubdirectory("lrs-markers").FullName);
-        using var host = await InProcessWorker.StartAsync(db, me, options, (r, ct) =>
+        using var host = await InProcessWorker.StartAsync(db, me, options, (r, f, ct) =>
         {
             Interlocked.Increment(ref attempts);
-            return evaluator.Evaluate(r, ct);
+            return evaluator.Evaluate(r, f, ct);
         });
         var coordinator = new TestCoordinator(db, options);
         await coordinator.Jobs.CreateAsync("j2", "{}", default);
@@ -92,7 +92,7 @@ public sealed class WorkerHostTests(PostgresServer server)
         var otherModel = InProcessWorker.Identity("other-model", "n1", "model-z");
         var ran = new ConcurrentBag<string>();
         var evaluator = new StandInEvaluator(20, Directory.CreateTempSubdirectory("lrs-markers").FullName);
-        EvaluateCandidate Tagged(WorkerIdentity w) => (r, ct) => { ran.Add(w.Host); return evaluator.Evaluate(r, ct); };
+        EvaluateCandidate Tagged(WorkerIdentity w) => (r, f, ct) => { ran.Add(w.Host); return evaluator.Evaluate(r, f, ct); };
         // The ineligible workers start first and idle on their queues while the job's items wait.
         using var h2 = await InProcessWorker.StartAsync(db, otherNumerics, options, Tagged(otherNumerics));
         using var h3 = await InProcessWorker.StartAsync(db, otherModel, options, Tagged(otherModel));
@@ -120,11 +120,11 @@ public sealed class WorkerHostTests(PostgresServer server)
         var started = new TaskCompletionSource();
         var calls = 0;
         var evaluator = new StandInEvaluator(3000, Directory.CreateTempSubdirectory("lrs-markers").FullName);
-        using var host = await InProcessWorker.StartAsync(db, me, options, (r, ct) =>
+        using var host = await InProcessWorker.StartAsync(db, me, options, (r, f, ct) =>
         {
             Interlocked.Increment(ref calls);
             started.TrySetResult();
-            return evaluator.Evaluate(r, ct);
+            return evaluator.Evaluate(r, f, ct);
         });
         var coordinator = new TestCoordinator(db, options);
         await coordinator.Jobs.CreateAsync("j4", "{}", default);

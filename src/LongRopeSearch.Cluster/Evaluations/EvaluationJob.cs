@@ -5,15 +5,20 @@ using Microsoft.Extensions.Logging;
 
 namespace LongRopeSearch.Cluster.Evaluations;
 
-/// <summary>The evaluator a worker runs: the engine's fitness for one request (pluggable: the CLI supplies the engine).</summary>
-public delegate CandidateScore EvaluateCandidate(EvaluationRequest request, CancellationToken ct);
+/// <summary>
+/// The evaluator a worker runs: the engine's fitness for one request (pluggable: the CLI supplies the engine),
+/// continuing after the samples <paramref name="inFlight"/> holds and handing it each sample it finishes.
+/// </summary>
+public delegate CandidateScore EvaluateCandidate(EvaluationRequest request, InFlightSamples inFlight, CancellationToken ct);
 
 /// <summary>
 /// The Hangfire job a worker performs for one work item. Skips an evaluation already recorded (a redelivery after
 /// its first run finished), marks the worker busy, evaluates, records the result exactly once, marks it idle. Every
 /// database step retries through <see cref="ConnectionRetry"/>, so a PostgreSQL restart mid-evaluation costs a pause,
-/// not the evaluation. An exception from the evaluator fails the attempt; Hangfire retries it (on any eligible
-/// worker) and after the last attempt <see cref="EvaluationFailureFilter"/> records the failure.
+/// not the evaluation. Every sample the evaluator finishes with more to do is kept in the database, and an attempt
+/// (a redelivery after its worker died, or a retry) continues after the samples kept by the attempts before it.
+/// An exception from the evaluator fails the attempt; Hangfire retries it (on any eligible worker) and after the last
+/// attempt <see cref="EvaluationFailureFilter"/> records the failure.
 /// </summary>
 public sealed class EvaluationJob(
     EvaluateCandidate evaluate, WorkerIdentity me, WorkerRegistry registry, EvaluationStore store,
@@ -32,11 +37,20 @@ public sealed class EvaluationJob(
         }
         await retry.RunAsync("marking this worker busy", c => registry.SetBusyAsync(me.Id, request.Label, finishedOne: false, c), ct);
         logger.LogInformation("evaluating {Label} ({Key}) at length {Length}", request.Label, request.FactorKey, request.Length);
+        var completed = await retry.RunAsync($"reading the finished samples of {request.Label}", c => store.ReadInFlightAsync(request, c), ct);
+        if (completed is not null)
+            logger.LogInformation("{Label}: continuing after {Samples} sample(s) finished by an earlier attempt", request.Label, completed.Count);
+        // On the engine's thread, between two samples: one small write per sample, retried through an outage like any step.
+        var inFlight = new InFlightSamples(completed, done =>
+        {
+            retry.RunAsync($"keeping the finished samples of {request.Label}", c => store.SaveInFlightAsync(request, done, me.Id, c), ct).GetAwaiter().GetResult();
+            logger.LogInformation("{Label}: {Samples} sample(s) finished, kept in the database", request.Label, done.Count);
+        });
         CandidateScore result;
         try
         {
             // Hours of CPU on the engine's own threads: a dedicated thread, not a thread-pool one, waits for it.
-            result = await Task.Factory.StartNew(() => evaluate(request, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            result = await Task.Factory.StartNew(() => evaluate(request, inFlight, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         catch
         {

@@ -12,6 +12,9 @@ namespace LongRopeSearch.Cluster.Evaluations;
 /// Every member of the score is a typed column (float8 and int arrays travel in Npgsql's binary format, so every
 /// double comes back with its bits); the ragged prefix sums (the last sample's list is shorter when the evaluation
 /// stopped inside it) are stored flat with each sample's step count.
+/// The finished samples of an evaluation in flight (<c>evaluations_in_flight</c>, the same flat form) are written after
+/// each sample a worker finishes, read by the worker that takes the evaluation over, and deleted by the statement that
+/// records its result.
 /// </summary>
 public sealed class EvaluationStore(ClusterDatabase db)
 {
@@ -22,7 +25,9 @@ public sealed class EvaluationStore(ClusterDatabase db)
     {
         await using var c = await db.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("""
-            WITH inserted AS (
+            WITH cleared AS (
+                DELETE FROM longrope.evaluations_in_flight WHERE job_id = @job AND stage = @stage AND candidate_id = @cand),
+            inserted AS (
                 INSERT INTO longrope.evaluations (job_id, stage, candidate_id, factor_key, per_sample_nll, mean_nll, abandoned, seconds, worker_id,
                                                   prefix_ends, prefix_steps, prefix_nll_sums, tokens, flops)
                 VALUES (@job, @stage, @cand, @key, @nll, @mean, @abandoned, @seconds, @worker, @ends, @steps, @sums, @tokens, @flops)
@@ -40,8 +45,11 @@ public sealed class EvaluationStore(ClusterDatabase db)
         cmd.Parameters.AddWithValue("seconds", result.Seconds);
         cmd.Parameters.AddWithValue("worker", workerId);
         cmd.Parameters.Add(new NpgsqlParameter<int[]?>("ends", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = result.PrefixEnds });
-        cmd.Parameters.Add(new NpgsqlParameter<int[]?>("steps", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = result.PrefixNllSums?.Select(a => a.Length).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter<double[]?>("sums", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Double) { TypedValue = result.PrefixNllSums?.SelectMany(a => a).ToArray() });
+        int[]? steps = null;
+        double[]? sums = null;
+        if (result.PrefixNllSums is { } ragged) (steps, sums) = Flatten(ragged);
+        cmd.Parameters.Add(new NpgsqlParameter<int[]?>("steps", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = steps });
+        cmd.Parameters.Add(new NpgsqlParameter<double[]?>("sums", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Double) { TypedValue = sums });
         cmd.Parameters.AddWithValue("tokens", result.Tokens);
         cmd.Parameters.AddWithValue("flops", result.Flops);
         cmd.Parameters.AddWithValue("channel", Channel);
@@ -95,6 +103,60 @@ public sealed class EvaluationStore(ClusterDatabase db)
         return rows;
     }
 
+    /// <summary>
+    /// Keeps the finished samples of an evaluation in flight (each its NLL sums at every step end, in sample order, as
+    /// the evaluator's sample callback gives them), replacing what an earlier sample of it left. Never shrinks the
+    /// kept samples (a duplicate copy of the item that started from fewer cannot undo another's progress; both compute
+    /// the same bits), and writes nothing once the evaluation's result is recorded. True when the row was written.
+    /// </summary>
+    public async Task<bool> SaveInFlightAsync(EvaluationRequest request, IReadOnlyList<double[]> samples, string workerId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(samples);
+        var (steps, sums) = Flatten(samples);
+        await using var c = await db.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO longrope.evaluations_in_flight AS f (job_id, stage, candidate_id, factor_key, sample_steps, nll_sums, worker_id)
+            SELECT @job, @stage, @cand, @key, @steps, @sums, @worker
+            WHERE NOT EXISTS (SELECT 1 FROM longrope.evaluations WHERE job_id = @job AND stage = @stage AND candidate_id = @cand)
+            ON CONFLICT (job_id, stage, candidate_id) DO UPDATE SET factor_key = EXCLUDED.factor_key, sample_steps = EXCLUDED.sample_steps,
+                nll_sums = EXCLUDED.nll_sums, worker_id = EXCLUDED.worker_id, updated_at = now()
+            WHERE cardinality(f.sample_steps) < cardinality(EXCLUDED.sample_steps) OR f.factor_key <> EXCLUDED.factor_key
+            """, c);
+        cmd.Parameters.AddWithValue("job", request.JobId);
+        cmd.Parameters.AddWithValue("stage", request.Stage);
+        cmd.Parameters.AddWithValue("cand", request.CandidateId);
+        cmd.Parameters.AddWithValue("key", request.FactorKey);
+        cmd.Parameters.AddWithValue("steps", steps);
+        cmd.Parameters.AddWithValue("sums", sums);
+        cmd.Parameters.AddWithValue("worker", workerId);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// The finished samples an earlier attempt of this evaluation kept (<see cref="SaveInFlightAsync"/>), or null when
+    /// none are kept for these factors (never started, already recorded, or kept for another factor key).
+    /// </summary>
+    public async Task<IReadOnlyList<double[]>?> ReadInFlightAsync(EvaluationRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await using var c = await db.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT sample_steps, nll_sums FROM longrope.evaluations_in_flight
+            WHERE job_id = @job AND stage = @stage AND candidate_id = @cand AND factor_key = @key
+            """, c);
+        cmd.Parameters.AddWithValue("job", request.JobId);
+        cmd.Parameters.AddWithValue("stage", request.Stage);
+        cmd.Parameters.AddWithValue("cand", request.CandidateId);
+        cmd.Parameters.AddWithValue("key", request.FactorKey);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Unflatten(r.GetFieldValue<int[]>(0), r.GetFieldValue<double[]>(1)) : null;
+    }
+
+    /// <summary>Ragged [samples][steps] sums as stored: each sample's step count, and the sums sample after sample.</summary>
+    private static (int[] Steps, double[] Flat) Flatten(IReadOnlyList<double[]> ragged) =>
+        (ragged.Select(a => a.Length).ToArray(), ragged.SelectMany(a => a).ToArray());
+
     /// <summary>The ragged [samples][steps reached] prefix sums from their flat column and each sample's step count.</summary>
     private static double[][] Unflatten(int[] steps, double[] flat)
     {
@@ -105,7 +167,7 @@ public sealed class EvaluationStore(ClusterDatabase db)
             sums[i] = flat[at..(at + steps[i])];
             at += steps[i];
         }
-        if (at != flat.Length) throw new InvalidDataException($"longrope.evaluations: prefix_steps adds up to {at} sums, prefix_nll_sums holds {flat.Length}");
+        if (at != flat.Length) throw new InvalidDataException($"longrope: the step counts add up to {at} sums, the sums column holds {flat.Length}");
         return sums;
     }
 

@@ -16,7 +16,12 @@ namespace LongRopeSearch.Cluster.Integration;
 /// The model weights, engine and sample sets of a job are loaded on its first item and kept (one job at a time).
 /// Each item goes through <see cref="EngineCandidateEvaluator"/>, the embedded mode's evaluator, on the same path as
 /// an in-process search step (prefix steps, the frozen rule), so a worker gives the bits and the score (prefix sums,
-/// tokens, FLOPs) an in-process run gives.
+/// tokens, FLOPs) an in-process run gives. It continues after the samples an earlier attempt finished and hands on
+/// each sample it finishes (<see cref="InFlightSamples"/>, kept in the database by <see cref="EvaluationJob"/>).
+/// As in process, the first non-finite score makes the evaluator read this worker's weights once: a NaN/Inf there
+/// fails the attempt with an InputException naming the file and tensor, so after its retries the failure is recorded
+/// with that reason and the job is marked failed. A failed attempt drops the loaded job: the next attempt here loads
+/// the model again (a repaired copy is used, a broken one is checked again), never returns the score the check refused.
 /// </summary>
 public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string, string> modelsByFingerprint, int threads, ILogger logger) : IDisposable
 {
@@ -37,16 +42,33 @@ public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string
     }
 
     /// <summary>The step's evaluation as in process: in the stage's prefix steps, offered to the generation's rule.</summary>
-    public CandidateScore Evaluate(EvaluationRequest request, CancellationToken ct)
+    public CandidateScore Evaluate(EvaluationRequest request, InFlightSamples inFlight, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(inFlight);
         var (_, _, evaluator) = _loaded.TryGetValue(request.JobId, out var hit) ? hit : Load(request, ct);
-        return evaluator.Evaluate(StepCodec.Factors(request), request.Length, request.PrefixEnds, StepCodec.Rule(request),
-            completedSamples: request.CompletedSamples, onSampleComplete: null, ct);
+        try
+        {
+            return evaluator.Evaluate(StepCodec.Factors(request), request.Length, request.PrefixEnds, StepCodec.Rule(request),
+                // Samples kept by an interrupted attempt include a screened continuation's own (they continue the same
+                // evaluation), so they win over the request's.
+                inFlight.Completed ?? request.CompletedSamples, inFlight.SampleFinished, ct);
+        }
+        catch
+        {
+            Unload(request.JobId);
+            throw;
+        }
+    }
+
+    private void Unload(string jobId)
+    {
+        if (_loaded.TryRemove(jobId, out var gone)) gone.Engine.Dispose();
     }
 
     private (JobContext, JobEngine, EngineCandidateEvaluator) Load(EvaluationRequest request, CancellationToken ct)
     {
-        foreach (var old in _loaded.Keys) if (_loaded.TryRemove(old, out var gone)) gone.Engine.Dispose();
+        foreach (var old in _loaded.Keys) Unload(old);
         var row = jobs.GetAsync(request.JobId, ct).GetAwaiter().GetResult()
             ?? throw new InvalidOperationException($"{request.Label}: job {request.JobId} is not in the cluster database");
         var spec = ClusterJobSpec.FromJson(row.SpecJson).Spec;
@@ -57,7 +79,7 @@ public sealed class WorkerEvaluator(ClusterJobs jobs, IReadOnlyDictionary<string
         var engine = job.OpenEngine(new ForwardPassOptions { Threads = threads });
         try
         {
-            var loaded = (job, engine, new EngineCandidateEvaluator(engine.Evaluator, job.Samples));
+            var loaded = (job, engine, new EngineCandidateEvaluator(engine.Evaluator, job.Samples, engine.Model));
             _loaded[request.JobId] = loaded;
             return loaded;
         }
