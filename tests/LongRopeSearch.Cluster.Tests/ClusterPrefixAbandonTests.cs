@@ -46,12 +46,10 @@ public sealed class ClusterPrefixAbandonTests(PostgresServer server, ITestOutput
             Assert.True(insideSample0 > 0, "no evaluation was abandoned inside a sample: prefix steps did not act");
 
             // What each evaluation cost, as the workers reported it: the same counters as in process.
-            static List<Search.SearchCounters> Counters(JobSpec spec) =>
-                JobState.Load(new JobDirectory(spec.Output).State).Search.Completed.Select(s => s.Counters with { EvaluationSeconds = 0 }).ToList();
-            var expected = Counters(run.Reference);
+            var expected = ClusterSearchRun.StageCounters(run.Reference);
             Assert.Equal(2, expected.Count);
             Assert.All(expected, c => Assert.True(c.Tokens > 0 && c.Flops > 0));
-            Assert.Equal(expected, Counters(run.Shared));
+            Assert.Equal(expected, ClusterSearchRun.StageCounters(run.Shared));
         }
         finally
         {

@@ -85,6 +85,13 @@ internal sealed class ClusterSearchRun : IDisposable
     /// The cluster run's results are the reference's: every best/*.json and validation.json byte for byte, and the
     /// history by its deterministic columns, row for row. Returns the reference's history.
     /// </summary>
+    /// <summary>
+    /// Each completed stage's counters in <paramref name="spec"/>'s checkpoint, wall time zeroed: what the evaluations
+    /// cost (tokens, FLOPs, stops), which a worker's scores must give exactly as the in-process run's.
+    /// </summary>
+    public static List<Search.SearchCounters> StageCounters(JobSpec spec) =>
+        JobState.Load(new JobDirectory(spec.Output).State).Search.Completed.Select(s => s.Counters with { EvaluationSeconds = 0 }).ToList();
+
     public IReadOnlyList<HistoryRow> AssertSameResultAsReference()
     {
         var refDir = Reference.Output;
