@@ -41,4 +41,19 @@ public sealed class PlanCommandTests
         foreach (var s in stages.EnumerateArray())
             Assert.Equal(12 + 3 * 8, s.GetProperty("planned_evaluations").GetInt64());
     }
+
+    [Fact]
+    public void With_a_calibration_every_stage_and_the_total_have_wall_and_cpu_time()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("space.json"), Space);
+        var (exit, _, err) = CliRunner.Run("plan", "--model", Model, "--space", dir.File("space.json"), "--calibrate", "64,128", "--repeats", "1", "--json", dir.File("plan.json"));
+        Assert.True(exit == 0, err);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("plan.json")));
+        foreach (var s in json.RootElement.GetProperty("stages").EnumerateArray())
+        {
+            Assert.True(s.GetProperty("seconds").GetDouble() > 0);
+            Assert.True(s.GetProperty("cpu_seconds").GetDouble() > 0);
+        }
+    }
 }

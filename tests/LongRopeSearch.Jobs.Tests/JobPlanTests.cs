@@ -76,6 +76,28 @@ public sealed class JobPlanTests
         }
     }
 
+    // A compute budget of 30 full evaluations, no abandon: 12 in generation 0, then 8 per generation, so each stage ends
+    // after generation ⌈(30 − 12) / 8⌉ = 3 of its 5.
+    private const string BudgetSpace =
+        """{ "targets": ["2x", "4x"], "population": 12, "generations": 5, "parents": 6, "mutations": 4, "crossovers": 4, "samples": 2, "seed": 3, "flops_budget": 30, "early_abandon": { "enabled": false } }""";
+
+    [Fact]
+    public void A_flops_budget_ends_each_stage_where_the_plan_says()
+    {
+        using var dir = new TempDir();
+        var spec = JobKit.NewJob(dir, BudgetSpace);
+        var plan = JobPlanner.Build(new JobContext(new FileJobStore(spec.Output), spec), workers: 1);
+        using (var cts = new CancellationTokenSource()) Assert.Equal(JobOutcome.Finished, JobKit.RunOnce(spec, cts));
+        var rows = JobContext.Open(spec.Output).Store.ReadHistory();
+        foreach (var stage in plan.Stages)
+        {
+            Assert.Equal(3, stage.Generations);
+            Assert.True(stage.BudgetEnds);
+            Assert.Equal(12 + 3 * 8, stage.PlannedEvaluations);
+            Assert.Equal(12 + 3 * 8, rows.Count(r => r.TargetLength == stage.Length));
+        }
+    }
+
     [Fact]
     public void With_the_run_as_from_the_expected_work_is_the_work_it_did()
     {

@@ -45,9 +45,10 @@ public class FlopsBudgetTests
         var without = Run(Space(60, abandon: false)).Evaluated.Max(e => e.Candidate.Generation);
         var with = Run(Space(60, abandon: true)).Evaluated.Max(e => e.Candidate.Generation);
         Assert.True(with > without, $"{with} generations with abandon, {without} without");
-        // Without abandon every evaluation is full: the end is known in advance, as the plan counts it.
-        var space = Space(60, abandon: false);
-        Assert.Equal(StageBudget.PlannedEvaluations(space.Evolution, withinBudget: true), Run(space).Evaluated.Count);
+        // Without abandon every evaluation is full: 16 in generation 0, then 12 per generation, so a budget of 60 full
+        // evaluations is reached after generation ⌈(60 − 16) / 12⌉ = 4.
+        Assert.Equal(4, without);
+        Assert.Equal(16 + 4 * 12, Run(Space(60, abandon: false)).Evaluated.Count);
     }
 
     [Fact]

@@ -96,7 +96,7 @@ internal static class PlanCommand
         Render.Write(output, t);
         foreach (var s in plan.Stages)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Stage}: {s.Population} + {s.Generations} × {s.ChildrenPerGeneration} evaluations of {s.Samples} samples × {s.Length} tokens{(s.PrefixFractions is { } f ? $", prefix steps at {string.Join(", ", f)}" : "")}; abandon: {s.AbandonSource} ({1 - s.SampleFraction:P1} of the children's sample rows and {1 - s.FlopFraction:P1} of their FLOPs saved){(s.SecondsPerSamplePass is { } p ? $"; {p:0.####} s per sample pass" : "")}{(s.MemoryBytes is null ? "" : $"; memory = base {Mib(plan.BaseBytes)} + weights {Mib(plan.WeightBytes)} + activations with every layer's K/V kept {Mib(s.ActivationBytes)} + layer-0 cache {Mib(s.CacheBytes)} MiB")}"));
+                $"{s.Stage}: {s.Population} + {s.Generations} × {s.ChildrenPerGeneration}{(s.BudgetEnds ? " (the flops_budget ends it there)" : "")} evaluations of {s.Samples} samples × {s.Length} tokens{(s.PrefixFractions is { } f ? $", prefix steps at {string.Join(", ", f)}" : "")}; abandon: {s.AbandonSource} ({1 - s.SampleFraction:P1} of the children's sample rows and {1 - s.FlopFraction:P1} of their FLOPs saved){(s.SecondsPerSamplePass is { } p ? $"; {p:0.####} s per sample pass" : "")}{(s.MemoryBytes is null ? "" : $"; memory = base {Mib(plan.BaseBytes)} + weights {Mib(plan.WeightBytes)} + activations with every layer's K/V kept {Mib(s.ActivationBytes)} + layer-0 cache {Mib(s.CacheBytes)} MiB")}"));
         output.WriteLine("abandon rates: " + plan.AbandonNote);
         if (plan.Time is { } time)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

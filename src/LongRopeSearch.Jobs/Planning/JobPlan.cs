@@ -27,7 +27,11 @@ public sealed record StagePlan
     public required int Length { get; init; }
     public required double Scale { get; init; }
     public required int Population { get; init; }
+    /// <summary>Generations after generation 0 the stage is expected to run (fewer than the space's when a flops_budget ends it).</summary>
     public required int Generations { get; init; }
+
+    /// <summary>True when the space's flops_budget is expected to end the stage before its last generation.</summary>
+    public bool BudgetEnds { get; init; }
     public required int ChildrenPerGeneration { get; init; }
     public required int Samples { get; init; }
     public required long PlannedEvaluations { get; init; }

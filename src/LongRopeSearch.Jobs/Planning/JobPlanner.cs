@@ -28,7 +28,7 @@ public static class JobPlanner
             var work = new StageWorkModel(config, length, k, ev.EarlyAbandon.Enabled && ev.EarlyAbandon.Prefix is not null, time);
             EvaluationWork full = work.Full, child = work.ExpectedChild(rate);
             var gens = new List<GenerationPlan>();
-            var total = default(EvaluationWork);
+            var total = 0 * full;  // zero work, with zero seconds when there is a time model (null + x would stay null)
             for (int g = 0; g <= ev.Generations; g++)
             {
                 // A compute budget ends the stage at the first generation boundary that reaches it (the searcher's rule).
@@ -38,8 +38,9 @@ public static class JobPlanner
                 total += n * each;
                 gens.Add(new GenerationPlan(g, n, n * each.Passes, n * each.Seconds, Math.Ceiling((double)n / workers) * each.Seconds));
             }
-            long planned = StageBudget.PlannedEvaluations(ev, withinBudget: true);
-            long children = gens.Sum(g => (long)g.Evaluations) - ev.Population;
+            // With a flops_budget the generations are those the expected work fits in; "planned" counts their evaluations.
+            long planned = gens.Sum(g => (long)g.Evaluations);
+            long children = planned - ev.Population;
             cachedTokens += (long)k * length + (long)job.ValidationSamples * length + (length == job.OriginalLength ? 0 : (long)job.ValidationSamples * job.OriginalLength);
             long? searchBytes = memory?.SearchResidentBytes(length, memory.CacheBytes(length, k));
             long? validationPeak = memory?.ResidentBytes(length, memory.CacheBytes(1, (int)Math.Min(int.MaxValue, cachedTokens)));
@@ -50,7 +51,8 @@ public static class JobPlanner
                 Length = length,
                 Scale = stage.Scale,
                 Population = ev.Population,
-                Generations = ev.Generations,
+                Generations = gens.Count - 1,
+                BudgetEnds = ev.FlopsBudget is not null && gens.Count - 1 < ev.Generations,
                 ChildrenPerGeneration = ev.Mutations + ev.Crossovers,
                 Samples = k,
                 PrefixFractions = ev.EarlyAbandon.Enabled ? ev.EarlyAbandon.Prefix?.Fractions : null,

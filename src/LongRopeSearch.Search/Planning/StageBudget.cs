@@ -20,17 +20,12 @@ public static class StageBudget
     }
 
     /// <summary>
-    /// Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers); with
-    /// <paramref name="withinBudget"/>, as many generations as a <see cref="EvolutionSettings.FlopsBudget"/> allows when
-    /// every evaluation is full (the stage ends at the first generation boundary whose work reaches it).
+    /// Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers) (a flops_budget may end it
+    /// sooner: `longrope plan` counts the generations its expected work fits in).
     /// </summary>
-    public static long PlannedEvaluations(EvolutionSettings evolution, bool withinBudget = false)
+    public static long PlannedEvaluations(EvolutionSettings evolution)
     {
         ArgumentNullException.ThrowIfNull(evolution);
-        long children = evolution.Mutations + evolution.Crossovers;
-        long generations = evolution.Generations;
-        if (withinBudget && evolution.FlopsBudget is { } budget && children > 0)
-            generations = Math.Min(generations, Math.Max(0, (long)Math.Ceiling((budget - evolution.Population) / children)));
-        return evolution.Population + generations * children;
+        return evolution.Population + (long)evolution.Generations * (evolution.Mutations + evolution.Crossovers);
     }
 }
