@@ -32,7 +32,7 @@ public static class JobPlanner
             for (int g = 0; g <= ev.Generations; g++)
             {
                 // A compute budget ends the stage at the first generation boundary that reaches it (the searcher's rule).
-                if (g > 0 && ev.FlopsBudget is { } budget && total.Flops >= budget * full.Flops) break;
+                if (g > 0 && StageBudget.Spent(ev.FlopsBudget, total.Flops, full.Flops)) break;
                 int n = StageBudget.EvaluationsOf(ev, g);
                 var each = g == 0 ? full : child;
                 total += n * each;

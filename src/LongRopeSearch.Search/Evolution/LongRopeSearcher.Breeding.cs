@@ -80,11 +80,12 @@ public sealed partial class LongRopeSearcher
     /// </summary>
     private bool BudgetSpent()
     {
-        if (Space.Evolution.FlopsBudget is not { } budget) return false;
+        var budget = Space.Evolution.FlopsBudget;
+        if (budget is null) return false;
         var first = _evaluated.FirstOrDefault(e => !e.Score.Abandoned);
         return first is { Score.Flops: > 0 } f
-            ? _counters.Flops >= budget * f.Score.Flops
-            : _counters.SamplesEvaluated >= budget * Space.Evolution.Samples;
+            ? StageBudget.Spent(budget, _counters.Flops, f.Score.Flops)
+            : StageBudget.Spent(budget, _counters.SamplesEvaluated, Space.Evolution.Samples);
     }
 
     private List<Candidate> BreedChildren()

@@ -20,6 +20,15 @@ public static class StageBudget
     }
 
     /// <summary>
+    /// The flops_budget rule (<see cref="EvolutionSettings.FlopsBudget"/>), checked when a generation completes: the
+    /// stage ends once the work done, generation 0 included, reaches <paramref name="budget"/> full evaluations of
+    /// <paramref name="fullEvaluation"/> work each (in any unit: FLOPs, samples). No budget: never. The searcher and
+    /// `longrope plan` both end a stage by it.
+    /// </summary>
+    public static bool Spent(double? budget, double workDone, double fullEvaluation) =>
+        budget is { } b && workDone >= b * fullEvaluation;
+
+    /// <summary>
     /// Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers) (a flops_budget may end it
     /// sooner: `longrope plan` counts the generations its expected work fits in).
     /// </summary>
