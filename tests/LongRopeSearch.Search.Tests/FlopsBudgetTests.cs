@@ -52,6 +52,29 @@ public class FlopsBudgetTests
     }
 
     [Fact]
+    public void Progress_plans_the_evaluations_the_budget_allows_not_every_generation()
+    {
+        // Without abandon every evaluation costs one full evaluation, so the expectation is exact from the first
+        // one on: 16 + ⌈(60 − 16) / 12⌉·12 = 64 evaluations, not the 16 + 30·12 = 376 of every generation.
+        var space = Space(60, abandon: false);
+        Assert.Equal(64, StageBudget.PlannedEvaluations(space.Evolution));
+        Assert.Equal(16 + 30 * 12, StageBudget.PlannedEvaluations(space.Evolution with { FlopsBudget = null }));
+        var s = new LongRopeSearcher(TestSpaces.Target(space, 512), TestSpaces.Baselines(TestSpaces.Pairs, 8), space.Seed);
+        var planned = new List<long>();
+        s.Run(new SyntheticEvaluator(space.Evolution.Samples), _ => planned.Add(s.PlannedEvaluations));
+        Assert.Equal(64, s.Evaluated.Count);
+        Assert.All(planned, p => Assert.Equal(64, p));
+
+        // With abandon it is an estimate from the children's mean cost so far; it ends on the count made.
+        var a = new LongRopeSearcher(TestSpaces.Target(Space(60, abandon: true), 512), TestSpaces.Baselines(TestSpaces.Pairs, 8), space.Seed);
+        var estimates = new List<long>();
+        a.Run(new SyntheticEvaluator(space.Evolution.Samples), _ => estimates.Add(a.PlannedEvaluations));
+        Assert.Equal(a.Evaluated.Count, a.PlannedEvaluations);
+        Assert.True(a.Evaluated.Count > 64, $"{a.Evaluated.Count} evaluations with abandon");
+        Assert.All(estimates, p => Assert.True(p < 16 + 30 * 12, $"estimate {p} ignores the budget"));
+    }
+
+    [Fact]
     public void Without_a_budget_the_stage_runs_every_generation()
     {
         var space = Space(null, abandon: true, generations: 6);

@@ -88,6 +88,39 @@ public sealed partial class LongRopeSearcher
             : StageBudget.Spent(budget, _counters.SamplesEvaluated, Space.Evolution.Samples);
     }
 
+    /// <summary>
+    /// Generations after the current one that the flops_budget is expected to allow, for progress and ETA only (never
+    /// for a decision): work is counted as <see cref="BudgetSpent"/> counts it, the scores known so far (the current
+    /// generation's included) give a full evaluation's work and a child's mean, every open evaluation is expected to
+    /// cost that mean (a full evaluation's in generation 0), and the stage breeds again while the work stays below the
+    /// budget, so the generation that crosses it is the last. <paramref name="unbounded"/> without a budget or before
+    /// the first full score.
+    /// </summary>
+    private long ExpectedLaterGenerations(long unbounded)
+    {
+        if (Space.Evolution.FlopsBudget is not { } budget) return unbounded;
+        var known = _evaluated.Select(e => (e.Candidate.Generation, e.Score)).ToList();
+        for (int i = 0; i < _reported.Length; i++)
+            if (_reported[i] is { } r) known.Add((_pending[i].Generation, r));
+        var first = known.FirstOrDefault(p => !p.Score.Abandoned).Score;
+        if (first is null) return unbounded;
+        bool flops = first.Flops > 0;
+        double Work(CandidateScore s) => flops ? s.Flops : s.PerSampleNll.Length;
+        double full = Work(first), done = 0, children = 0;
+        int n = 0;
+        foreach (var (generation, score) in known)
+        {
+            done += Work(score);
+            if (generation == 0) continue;
+            children += Work(score);
+            n++;
+        }
+        double perChild = n > 0 ? children / n : full;
+        double afterThis = done + (_pending.Count - _reportedCount) * (Generation == 0 ? full : perChild);
+        double left = budget * full - afterThis, perGeneration = perChild * (Space.Evolution.Mutations + Space.Evolution.Crossovers);
+        return left <= 0 ? 0 : perGeneration <= 0 ? unbounded : Math.Min(unbounded, (long)Math.Ceiling(left / perGeneration));
+    }
+
     private List<Candidate> BreedChildren()
     {
         var ev = Space.Evolution;

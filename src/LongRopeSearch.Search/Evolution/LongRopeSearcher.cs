@@ -149,11 +149,12 @@ public sealed partial class LongRopeSearcher
     public int PendingCount => Screening ? _pending.Count - _screenedCount : _pending.Count - _reportedCount;
 
     /// <summary>
-    /// Evaluations this stage will make if no child is given up: done + pending + the later generations' children.
+    /// Evaluations this stage will make if no child is given up: done + pending + the later generations' children
+    /// (with a flops_budget, the generations its work is expected to allow at the mean cost of a child so far).
     /// </summary>
     public long PlannedEvaluations =>
         _evaluated.Count + _pending.Count
-        + (IsFinished ? 0 : (long)(Space.Evolution.Generations - Generation) * (Space.Evolution.Mutations + Space.Evolution.Crossovers));
+        + (IsFinished ? 0 : ExpectedLaterGenerations(Space.Evolution.Generations - Generation) * (Space.Evolution.Mutations + Space.Evolution.Crossovers));
 
     /// <summary>
     /// The early-abandon rule of the current generation, the same object for every one of its candidates (null: no

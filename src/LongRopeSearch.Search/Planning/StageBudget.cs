@@ -29,12 +29,16 @@ public static class StageBudget
         budget is { } b && workDone >= b * fullEvaluation;
 
     /// <summary>
-    /// Evaluations of the whole stage: Population + Generations·(Mutations + Crossovers) (a flops_budget may end it
-    /// sooner: `longrope plan` counts the generations its expected work fits in).
+    /// Evaluations of the whole stage before it starts: Population + Generations·(Mutations + Crossovers), or with a
+    /// flops_budget the generations it allows if every evaluation were full (abandoning buys more: a running stage
+    /// refines this from its own costs, `longrope plan` from a measured run's).
     /// </summary>
     public static long PlannedEvaluations(EvolutionSettings evolution)
     {
         ArgumentNullException.ThrowIfNull(evolution);
-        return evolution.Population + (long)evolution.Generations * (evolution.Mutations + evolution.Crossovers);
+        long children = evolution.Mutations + evolution.Crossovers, generations = evolution.Generations;
+        if (evolution.FlopsBudget is { } budget && children > 0)
+            generations = Math.Min(generations, (long)Math.Ceiling(Math.Max(0, budget - evolution.Population) / children));
+        return evolution.Population + generations * children;
     }
 }
