@@ -50,5 +50,18 @@ public sealed class ScreenJobTests
         long fullRows = rows.Sum(r => 3L * (r.TargetLength - 1));
         Assert.True(counters.Sum(c => c.Tokens) < fullRows, $"{counters.Sum(c => c.Tokens)} token rows, {fullRows} for every candidate in full");
         Assert.Equal(rows.Count, counters.Sum(c => c.Evaluations));
+
+        // Each row carries its own cost (history columns tokens, flops): a finished evaluation, its screened sample
+        // included, pushed 3 samples × (L − 1) rows; a dropped one fewer; together what the counters add up.
+        foreach (var r in rows)
+        {
+            if (r.Abandoned) Assert.InRange(r.Tokens, 1, 3L * (r.TargetLength - 1) - 1);
+            else Assert.Equal(3L * (r.TargetLength - 1), r.Tokens);
+            Assert.True(r.Flops > 0, $"candidate {r.CandidateId}: no FLOPs recorded");
+        }
+        foreach (var g in rows.Where(r => !r.Abandoned).GroupBy(r => r.TargetLength))
+            Assert.Single(g.Select(r => r.Flops).Distinct());
+        Assert.Equal(counters.Sum(c => c.Tokens), rows.Sum(r => r.Tokens));
+        Assert.Equal(counters.Sum(c => c.Flops), rows.Sum(r => r.Flops), 1e-9 * counters.Sum(c => c.Flops));
     }
 }

@@ -238,11 +238,42 @@ public sealed class HistoryLogTests
             row with { JobId = "other" }, row with { Generation = 1 }, row with { Ppl = BitIncrement(row.Ppl) },
             row with { Lambda = [.. row.Lambda.Take(row.Lambda.Length - 1), BitIncrement(row.Lambda[^1])] },
             row with { PerSampleNll = [] }, row with { Abandoned = !row.Abandoned }, row with { AttentionFactor = 0.0 },
+            row with { Tokens = row.Tokens + 1 }, row with { Flops = BitIncrement(row.Flops) },
         ];
         foreach (var other in changed) Assert.NotEqual(row.DeterministicText(), other.DeterministicText());
         Assert.NotEqual((row with { MeanNll = 0.0 }).DeterministicText(), (row with { MeanNll = -0.0 }).DeterministicText());
 
         static double BitIncrement(double v) => Math.BitIncrement(v);
+    }
+
+    [Fact]
+    public void A_history_written_before_the_cost_columns_reads_with_zero_cost_and_is_rewritten_whole_at_the_next_append()
+    {
+        // A real file of the shipped results, written by the version before tokens and flops were columns.
+        using var dir = new TempDir();
+        var path = dir.File("history.parquet");
+        File.Copy(RepoPaths.Combine("docs", "results", "long-targets", "job", "history.parquet"), path);
+        Assert.DoesNotContain(DuckDbReader.Read(path).Describe, d => d.Name is "tokens" or "flops");
+        var before = HistoryLog.ReadAll(path);
+        Assert.NotEmpty(before);
+        Assert.All(before, r => Assert.True(r.Tokens == 0 && r.Flops == 0));
+        var groups = RowGroups(path);
+        var metadata = HistoryLog.ReadMetadata(path);
+
+        var added = HistoryTestRows.Generation(9, 4, 10_000);
+        new HistoryLog(path, new Dictionary<string, string> { ["code_version"] = "new" }).Append(added);
+
+        var after = HistoryLog.ReadAll(path);
+        Assert.Equal(before.Count + added.Count, after.Count);
+        for (int i = 0; i < before.Count; i++) Assert.Equal(before[i].DeterministicText(), after[i].DeterministicText());
+        for (int i = 0; i < added.Count; i++)
+            Assert.Equal((added[i] with { Timestamp = Millisecond(added[i].Timestamp) }).DeterministicText(), after[before.Count + i].DeterministicText());
+        // Read back independently: the current columns, the old row groups kept as groups, the metadata merged.
+        Assert.Equal(HistorySchema.Columns.Select(c => (c.Name, c.SqlType)), DuckDbReader.Read(path).Describe);
+        Assert.Equal([.. groups, 4L], RowGroups(path));
+        var merged = HistoryLog.ReadMetadata(path);
+        Assert.Equal(metadata["job_id"], merged["job_id"]);
+        Assert.Equal("new", merged["code_version"]);
     }
 
     private static DateTimeOffset Millisecond(DateTimeOffset t) =>

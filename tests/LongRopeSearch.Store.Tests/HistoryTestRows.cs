@@ -7,7 +7,7 @@ internal static class HistoryTestRows
 {
     /// <summary>
     /// A generation of <paramref name="count"/> rows: non-ASCII text, NaN, ±Infinity, −0, subnormal and extreme doubles,
-    /// empty and long lists, extreme integers, an abandoned row and timestamps with sub-millisecond ticks (and one
+    /// empty and long lists, extreme integers (tokens too), an abandoned row and timestamps with sub-millisecond ticks (and one
     /// before 1970).
     /// </summary>
     public static List<HistoryRow> Generation(int generation, int count, long firstId = 0)
@@ -36,6 +36,8 @@ internal static class HistoryTestRows
                 Timestamp = i == 6
                     ? new DateTimeOffset(1969, 7, 20, 20, 17, 40, 123, TimeSpan.Zero)
                     : new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.FromHours(1)).AddTicks(generation * 1_000_000_007L + i * 12_345_678L),
+                Tokens = i == 7 ? long.MaxValue : i * 2_097_151L,
+                Flops = i == 2 ? 0.0 : 1.0e15 * i + 0.1,
             });
         }
         return rows;

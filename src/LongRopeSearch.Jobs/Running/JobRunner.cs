@@ -276,6 +276,8 @@ public sealed class JobRunner
         Abandoned = score.Abandoned,
         Seconds = score.Seconds,
         Timestamp = DateTimeOffset.UtcNow,
+        Tokens = score.Tokens,
+        Flops = score.Flops,
     };
 
     private void WriteBest(StageResult result)

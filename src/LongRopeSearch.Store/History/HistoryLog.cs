@@ -45,23 +45,51 @@ public sealed class HistoryLog
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0) return;
         var existing = File.Exists(Path) ? File.ReadAllBytes(Path) : null;
-        var file = new MemoryStream();
-        if (existing is not null)
+        MemoryStream file;
+        if (existing is not null && Parse(existing, Path, r => Task.FromResult(IsBeforeCosts(r))))
         {
-            Check(existing); // a foreign or corrupt file is refused before anything is written
-            file.Write(existing);
+            // A file from before the cost columns: rewritten whole in the current columns (its rows with 0 cost).
+            var groups = Parse(existing, Path, ReadGroupsAsync);
+            groups.Add(rows.ToArray());
+            file = NewFile(Merge(Parse(existing, Path, ReadMetadataAsync), _metadata), groups);
         }
+        else
+        {
+            file = new MemoryStream();
+            if (existing is not null)
+            {
+                Check(existing); // a foreign or corrupt file is refused before anything is written
+                file.Write(existing);
+            }
+            Async.Run(async () =>
+            {
+                var schema = HistorySchema.NewParquetSchema();
+                var writer = await ParquetWriter.CreateAsync(schema, file, Options, append: existing is not null);
+                await using (writer)
+                {
+                    writer.CustomMetadata = Merge(existing is null ? null : writer.CustomMetadata, _metadata);
+                    await WriteGroupAsync(writer, schema, rows);
+                }
+            });
+        }
+        AtomicFile.Write(Path, s => s.Write(file.GetBuffer(), 0, checked((int)file.Length)));
+    }
+
+    /// <summary>A whole history file in the current columns: <paramref name="groups"/> as row groups, in order.</summary>
+    private static MemoryStream NewFile(IReadOnlyDictionary<string, string> metadata, IReadOnlyList<IReadOnlyList<HistoryRow>> groups)
+    {
+        var file = new MemoryStream();
         Async.Run(async () =>
         {
             var schema = HistorySchema.NewParquetSchema();
-            var writer = await ParquetWriter.CreateAsync(schema, file, Options, append: existing is not null);
+            var writer = await ParquetWriter.CreateAsync(schema, file, Options);
             await using (writer)
             {
-                writer.CustomMetadata = Merge(existing is null ? null : writer.CustomMetadata, _metadata);
-                await WriteGroupAsync(writer, schema, rows);
+                writer.CustomMetadata = metadata.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+                foreach (var group in groups) await WriteGroupAsync(writer, schema, group);
             }
         });
-        AtomicFile.Write(Path, s => s.Write(file.GetBuffer(), 0, checked((int)file.Length)));
+        return file;
     }
 
     /// <summary>
@@ -101,18 +129,7 @@ public sealed class HistoryLog
         if (n != rows)
             throw new InputException(Path, "", Expected() + ", a count that ends a row group (one per generation)",
                 string.Create(CultureInfo.InvariantCulture, $"row groups of {string.Join(", ", groups.Select(g => g.Length))} rows"));
-        var metadata = Parse(bytes, Path, ReadMetadataAsync);
-        var file = new MemoryStream();
-        Async.Run(async () =>
-        {
-            var schema = HistorySchema.NewParquetSchema();
-            var writer = await ParquetWriter.CreateAsync(schema, file, Options);
-            await using (writer)
-            {
-                writer.CustomMetadata = metadata;
-                foreach (var group in keep) await WriteGroupAsync(writer, schema, group);
-            }
-        });
+        var file = NewFile(Parse(bytes, Path, ReadMetadataAsync), keep);
         AtomicFile.Write(Path, s => s.Write(file.GetBuffer(), 0, checked((int)file.Length)));
     }
 
@@ -145,7 +162,8 @@ public sealed class HistoryLog
             using var group = reader.OpenRowGroupReader(g);
             var rows = new HistoryRow[checked((int)group.RowCount)]; // [rows of the group]
             Array.Fill(rows, HistoryRow.Blank());
-            for (int c = 0; c < HistorySchema.Columns.Count; c++) await HistorySchema.Columns[c].ReadAsync(group, fields[c], rows);
+            // A file from before the cost columns has the first ones only; the rest keep their blank value (0).
+            for (int c = 0; c < fields.Length; c++) await HistorySchema.Columns[c].ReadAsync(group, fields[c], rows);
             groups.Add(rows);
         }
         return groups;
@@ -170,7 +188,7 @@ public sealed class HistoryLog
             {
                 await using var reader = await ParquetReader.CreateAsync(new MemoryStream(bytes, writable: false));
                 var expected = HistorySchema.NewParquetSchema();
-                if (!reader.Schema.Equals(expected))
+                if (!reader.Schema.Equals(expected) && !IsBeforeCosts(reader))
                     throw new InputException(path, "schema", $"the history columns ({Describe(expected)})", $"({Describe(reader.Schema)}); move the file aside or use another --out");
                 return await read(reader);
             });
@@ -184,6 +202,8 @@ public sealed class HistoryLog
             throw new InputException(path, "", "a history file written by this tool (Parquet)", $"an unreadable file ({e.Message})", e);
         }
     }
+
+    private static bool IsBeforeCosts(ParquetReader reader) => reader.Schema.Equals(HistorySchema.NewParquetSchemaBeforeCosts());
 
     private static string Describe(ParquetSchema schema) => string.Join(", ", schema.Fields.Select(f => f.Name));
 

@@ -46,6 +46,15 @@ public sealed record HistoryRow
     /// <summary>When the evaluation ended (wall clock; history.parquet keeps milliseconds): differs between runs.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
+    /// <summary>
+    /// Token rows the evaluation pushed through the model, its samples resumed after a kill included (the
+    /// uninterrupted evaluation's count); 0 when the evaluator did not say or the file predates this column.
+    /// </summary>
+    public long Tokens { get; init; }
+
+    /// <summary>Attention-weighted FLOPs of those rows (the engine's ForwardCost); 0 as for <see cref="Tokens"/>.</summary>
+    public double Flops { get; init; }
+
     internal static HistoryRow Blank() => new(blank: true);
 
     /// <summary>

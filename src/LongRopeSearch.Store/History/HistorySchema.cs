@@ -27,7 +27,18 @@ public static class HistorySchema
         HistoryColumn.Boolean("abandoned", r => r.Abandoned, (r, v) => r with { Abandoned = v }),
         HistoryColumn.Double("seconds", r => r.Seconds, (r, v) => r with { Seconds = v }, deterministic: false),
         HistoryColumn.Timestamp("timestamp", r => r.Timestamp, (r, v) => r with { Timestamp = v }),
+        HistoryColumn.Int64("tokens", r => r.Tokens, (r, v) => r with { Tokens = v }),
+        HistoryColumn.Double("flops", r => r.Flops, (r, v) => r with { Flops = v }),
     ];
+
+    /// <summary>
+    /// Files written before the cost columns (tokens, flops) hold the first 15 columns only: they are read with 0 in
+    /// both, and rewritten in the current columns at the next append (<see cref="HistoryLog"/>).
+    /// </summary>
+    internal const int ColumnsBeforeCosts = 15;
+
+    /// <summary>The Parquet.Net schema of a file written before the cost columns.</summary>
+    internal static ParquetSchema NewParquetSchemaBeforeCosts() => new(Columns.Take(ColumnsBeforeCosts).Select(c => c.NewField()).ToArray());
 
     /// <summary>A new Parquet.Net schema of <see cref="Columns"/> (a schema owns its field instances, so one per file).</summary>
     internal static ParquetSchema NewParquetSchema() => new(Columns.Select(c => c.NewField()).ToArray());
