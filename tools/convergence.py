@@ -5,11 +5,13 @@ the control needed for it?
 
     python3 tools/convergence.py [--at=0.15,0.333,0.5] LENGTH CONTROL_DIR [RUN_DIR ...]
 
-Reads each job's history (through `longrope query`, DuckDB) and its state.json stage counters. A sample's FLOPs are
-taken from the control's own counters (flops ÷ samples evaluated: exact when, as in the default space, the control
-stops only at sample ends), so no cost formula is repeated here. A row costs its complete samples; what a stage's
-counters hold beyond that (steps inside a sample where a prefix rule stopped it, which the history does not record) is
-spread evenly over the stage's abandoned rows, so points inside a run are estimates; each run's total is exact."""
+Reads each job's history (through `longrope query`, DuckDB) and its state.json stage counters. Histories with the
+`flops` column (written since 2026-12-01, fourth session) give every row's own cost, so every point is exact. For
+older ones: a sample's FLOPs are taken from the control's own counters (flops ÷ samples evaluated: exact when, as in
+the default space, the control stops only at sample ends), so no cost formula is repeated here; a row costs its
+complete samples, and what a stage's counters hold beyond that (steps inside a sample where a prefix rule stopped it,
+which those histories do not record) is spread evenly over the stage's abandoned rows, so points inside such a run
+are estimates; each run's total is exact."""
 import csv, io, json, math, os, subprocess, sys
 
 LONGROPE = os.environ.get("LONGROPE", os.path.join(os.path.dirname(__file__), "..", "src/LongRopeSearch.Cli/bin/Release/net10.0/longrope.dll"))
@@ -29,15 +31,22 @@ def counters(out, length):
 
 
 def curve(out, length, flops_per_sample):
-    rows = query(out, f"SELECT generation, sum(len(per_sample_nll)) AS samples, count(*) FILTER (WHERE abandoned) AS abandoned, "
-                      f"min(CASE WHEN NOT abandoned THEN mean_nll END) AS best FROM history WHERE target_length = {length} GROUP BY 1 ORDER BY 1")
     total = counters(out, length)["flops"]
-    complete = sum(int(r["samples"]) for r in rows) * flops_per_sample
-    abandoned = sum(int(r["abandoned"]) for r in rows)
-    extra = (total - complete) / abandoned if abandoned else 0.0
+    try:
+        rows = query(out, f"SELECT generation, sum(flops) AS flops, min(CASE WHEN NOT abandoned THEN mean_nll END) AS best "
+                          f"FROM history WHERE target_length = {length} GROUP BY 1 ORDER BY 1")
+        exact = all(float(r["flops"]) > 0 for r in rows)
+    except subprocess.CalledProcessError:  # a history from before the flops column
+        exact = False
+    if not exact:
+        rows = query(out, f"SELECT generation, sum(len(per_sample_nll)) AS samples, count(*) FILTER (WHERE abandoned) AS abandoned, "
+                          f"min(CASE WHEN NOT abandoned THEN mean_nll END) AS best FROM history WHERE target_length = {length} GROUP BY 1 ORDER BY 1")
+        complete = sum(int(r["samples"]) for r in rows) * flops_per_sample
+        abandoned = sum(int(r["abandoned"]) for r in rows)
+        extra = (total - complete) / abandoned if abandoned else 0.0
     cum, best, points = 0.0, math.inf, []
     for r in rows:
-        cum += int(r["samples"]) * flops_per_sample + int(r["abandoned"]) * extra
+        cum += float(r["flops"]) if exact else int(r["samples"]) * flops_per_sample + int(r["abandoned"]) * extra
         if r["best"]:
             best = min(best, float(r["best"]))
         points.append((int(r["generation"]), cum, best))
