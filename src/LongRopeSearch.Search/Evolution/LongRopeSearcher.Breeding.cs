@@ -90,14 +90,15 @@ public sealed partial class LongRopeSearcher
 
     /// <summary>
     /// Generations after the current one that the flops_budget is expected to allow, for progress and ETA only (never
-    /// for a decision): work is counted as <see cref="BudgetSpent"/> counts it, the scores known so far (the current
-    /// generation's included) give a full evaluation's work and a child's mean, every open evaluation is expected to
-    /// cost that mean (a full evaluation's in generation 0), and the stage breeds again while the work stays below the
-    /// budget, so the generation that crosses it is the last. <paramref name="unbounded"/> without a budget or before
-    /// the first full score.
+    /// for a decision): work is counted as <see cref="BudgetSpent"/> counts it; the scores known so far (the current
+    /// generation's included) give a full evaluation's work and a child's mean cost over the last few generations
+    /// (it falls as the abandon rule tightens); every open evaluation is expected to cost that mean (a full
+    /// evaluation's in generation 0); the stage breeds again while the work stays below the budget, so the generation
+    /// that crosses it is the last. <paramref name="unbounded"/> without a budget or before the first full score.
     /// </summary>
     private long ExpectedLaterGenerations(long unbounded)
     {
+        const int RecentGenerations = 3;
         if (Space.Evolution.FlopsBudget is not { } budget) return unbounded;
         var known = _evaluated.Select(e => (e.Candidate.Generation, e.Score)).ToList();
         for (int i = 0; i < _reported.Length; i++)
@@ -111,7 +112,8 @@ public sealed partial class LongRopeSearcher
         foreach (var (generation, score) in known)
         {
             done += Work(score);
-            if (generation == 0) continue;
+            // The recent children only: a rule frozen from better parents abandons more as the stage goes on.
+            if (generation == 0 || generation < Generation - RecentGenerations) continue;
             children += Work(score);
             n++;
         }
