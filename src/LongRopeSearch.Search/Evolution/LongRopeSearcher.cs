@@ -150,7 +150,7 @@ public sealed partial class LongRopeSearcher
 
     /// <summary>
     /// Evaluations this stage will make if no child is given up: done + pending + the later generations' children
-    /// (with a flops_budget, the generations its work is expected to allow at the mean cost of a child so far).
+    /// (with a flops_budget, the generations its work is expected to allow at the recent children's mean cost).
     /// </summary>
     public long PlannedEvaluations =>
         _evaluated.Count + _pending.Count
