@@ -222,6 +222,8 @@ public sealed unsafe class FastForward : IPrefixForwardPass, IDisposable
     /// <summary>
     /// Under the lock: waits while another thread's prefix evaluation is open (calls serialize per sample, as whole
     /// passes serialize per call); the thread that holds the open evaluation itself is refused, which would wait forever.
+    /// "Thread" is the managed thread: the engine's callers evaluate synchronously, and code that awaits while it holds
+    /// an evaluation open must not start other calls on pool threads, one of which may be the opener's own.
     /// </summary>
     private void WaitForPrefixClosed()
     {

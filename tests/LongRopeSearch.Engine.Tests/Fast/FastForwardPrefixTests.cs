@@ -242,11 +242,25 @@ public sealed class FastForwardPrefixTests
         evaluation.Advance(10, nll);
         var other = new double[tokens.Length - 1];
         using var started = new SemaphoreSlim(0);
-        var waiting = Task.Run(() =>
+        // A thread of its own, not Task.Run: the forward pass tells the opener from others by managed thread id, and a
+        // pool thread may be the very thread that opened the evaluation (this test's, returned to the pool at an await),
+        // which is refused at once instead of waiting (the guard against waiting on oneself; it failed CI once so).
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
             started.Release();
-            fast.TokenNll(tokens, rope, other);
-        });
+            try
+            {
+                fast.TokenNll(tokens, rope, other);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        var waiting = done.Task;
         await started.WaitAsync();
         // The other thread's whole pass cannot finish while the evaluation is open (however long we look).
         Assert.NotSame(waiting, await Task.WhenAny(waiting, Task.Delay(300)));
