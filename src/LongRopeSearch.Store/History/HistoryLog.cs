@@ -45,22 +45,20 @@ public sealed class HistoryLog
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0) return;
         var existing = File.Exists(Path) ? File.ReadAllBytes(Path) : null;
+        // One read of an existing file: a foreign or corrupt one is refused before anything is written; one from
+        // before the cost columns comes back whole, to be rewritten in the current columns (its rows with 0 cost).
+        var before = existing is null ? null : Parse(existing, Path, async r =>
+            IsBeforeCosts(r) ? (Groups: await ReadGroupsAsync(r), Metadata: await ReadMetadataAsync(r)) : ((List<HistoryRow[]> Groups, Dictionary<string, string> Metadata)?)null);
         MemoryStream file;
-        if (existing is not null && Parse(existing, Path, r => Task.FromResult(IsBeforeCosts(r))))
+        if (before is { } old)
         {
-            // A file from before the cost columns: rewritten whole in the current columns (its rows with 0 cost).
-            var groups = Parse(existing, Path, ReadGroupsAsync);
-            groups.Add(rows.ToArray());
-            file = NewFile(Merge(Parse(existing, Path, ReadMetadataAsync), _metadata), groups);
+            old.Groups.Add(rows.ToArray());
+            file = NewFile(Merge(old.Metadata, _metadata), old.Groups);
         }
         else
         {
             file = new MemoryStream();
-            if (existing is not null)
-            {
-                Check(existing); // a foreign or corrupt file is refused before anything is written
-                file.Write(existing);
-            }
+            if (existing is not null) file.Write(existing);
             Async.Run(async () =>
             {
                 var schema = HistorySchema.NewParquetSchema();
@@ -171,9 +169,6 @@ public sealed class HistoryLog
 
     private static Task<Dictionary<string, string>> ReadMetadataAsync(ParquetReader reader) =>
         Task.FromResult(reader.CustomMetadata.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
-
-    /// <summary>Refuses a file that is not a readable history file (see <see cref="Parse"/>).</summary>
-    private void Check(byte[] bytes) => Parse(bytes, Path, _ => Task.FromResult(0));
 
     /// <summary>
     /// Opens <paramref name="bytes"/> (the whole file, already read: I/O errors surfaced as themselves) with
